@@ -1,0 +1,127 @@
+"""Working hours and holidays (R7): is the hotline open at a given instant, and what kind of day
+is it. Pure and stdlib-only (chinese_calendar is optional) because the same file runs inside
+Asterisk's root for the pyst2 fallback AGI, on a different Python."""
+
+from __future__ import annotations
+
+import enum
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+Span = tuple[time, time]
+
+
+class DayKind(enum.StrEnum):
+    WORKDAY = "workday"
+    WEEKEND = "weekend"
+    HOLIDAY = "holiday"
+
+
+def parse_span(text: str) -> Span:
+    start, _, end = text.strip().partition("-")
+    h1, m1 = (int(x) for x in start.split(":"))
+    h2, m2 = (int(x) for x in end.split(":"))
+    return time(h1, m1), (time(23, 59, 59, 999999) if h2 == 24 else time(h2, m2))
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Everything the decision needs, in a JSON-able form (written into Asterisk's root)."""
+
+    timezone: str
+    hours: dict[str, tuple[Span, ...]]
+    calendar: str = "cn"  # "cn": China's statutory calendar with 调休; "none": weekdays only
+    closed: frozenset[date] = field(default_factory=frozenset)
+    open: frozenset[date] = field(default_factory=frozenset)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Schedule:
+        return cls(
+            timezone=d["timezone"],
+            hours={day: tuple(parse_span(s) for s in d["hours"].get(day, [])) for day in WEEKDAYS},
+            calendar=d.get("calendar", "cn"),
+            closed=frozenset(date.fromisoformat(x) for x in d.get("closed", [])),
+            open=frozenset(date.fromisoformat(x) for x in d.get("open", [])),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        def fmt(span: Span) -> str:
+            end = "24:00" if span[1] == time(23, 59, 59, 999999) else span[1].strftime("%H:%M")
+            return f"{span[0].strftime('%H:%M')}-{end}"
+
+        return {
+            "timezone": self.timezone,
+            "hours": {day: [fmt(s) for s in self.hours.get(day, ())] for day in WEEKDAYS},
+            "calendar": self.calendar,
+            "closed": sorted(d.isoformat() for d in self.closed),
+            "open": sorted(d.isoformat() for d in self.open),
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+
+    @property
+    def makeup_hours(self) -> tuple[Span, ...]:
+        """Hours of a weekend day made into a workday (调休): the first weekday's schedule."""
+        for day in WEEKDAYS[:5]:
+            if self.hours.get(day):
+                return self.hours[day]
+        return ()
+
+
+@dataclass(frozen=True)
+class DayInfo:
+    kind: DayKind
+    hours: tuple[Span, ...]
+    holiday_name: str | None = None
+    warning: str | None = None  # set when the calendar could not answer for this date
+
+
+def _statutory(day: date) -> tuple[bool | None, bool, str | None, str | None]:
+    """(is_workday, is_holiday, name, warning) from chinese_calendar; None when unknown."""
+    try:
+        import chinese_calendar  # type: ignore[import-untyped]
+    except ImportError:
+        return None, False, None, "chinese_calendar is not installed: weekends only"
+    try:
+        is_holiday, name = chinese_calendar.get_holiday_detail(day)
+        return not is_holiday, bool(is_holiday), name, None
+    except NotImplementedError:
+        return None, False, None, (
+            f"chinese_calendar does not cover {day.year}: weekends only, plus [holidays] dates"
+        )
+
+
+def classify(schedule: Schedule, day: date) -> DayInfo:
+    weekday = WEEKDAYS[day.weekday()]
+    own = schedule.hours.get(weekday, ())
+    weekend = day.weekday() >= 5
+    # Operator's explicit dates beat the calendar.
+    if day in schedule.closed:
+        return DayInfo(DayKind.HOLIDAY, ())
+    if day in schedule.open:
+        return DayInfo(DayKind.WORKDAY, own or schedule.makeup_hours)
+    if schedule.calendar == "cn":
+        workday, holiday, name, warning = _statutory(day)
+        if holiday and name:  # a statutory holiday (a plain weekend has no name)
+            return DayInfo(DayKind.HOLIDAY, (), holiday_name=name)
+        if workday and weekend:  # 调休 makeup working day
+            return DayInfo(DayKind.WORKDAY, own or schedule.makeup_hours, holiday_name=name)
+        if warning:
+            return DayInfo(DayKind.WEEKEND if weekend else DayKind.WORKDAY, own, warning=warning)
+    return DayInfo(DayKind.WEEKEND if weekend else DayKind.WORKDAY, own)
+
+
+def is_open(info: DayInfo, at: time) -> bool:
+    return any(start <= at < end for start, end in info.hours)
+
+
+def local_time(schedule: Schedule, now: datetime) -> datetime:
+    if now.tzinfo is None:
+        raise ValueError("the clock must give an aware datetime")
+    return now.astimezone(ZoneInfo(schedule.timezone))

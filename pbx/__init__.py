@@ -1,0 +1,1 @@
+"""Asterisk, as the project runs it: provisioned root, rendered configuration, process control."""

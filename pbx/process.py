@@ -1,0 +1,86 @@
+"""Starts Asterisk under chroot in the foreground (so its PID is ours), waits for FullyBooted
+over AMI, and stops it by PID."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from ivr.ami import ami_fully_booted
+from pbx.layout import Instance
+from settings import Settings
+
+
+class AsteriskError(RuntimeError):
+    pass
+
+
+class Asterisk:
+    def __init__(self, settings: Settings, instance: Instance) -> None:
+        self.settings = settings
+        self.instance = instance
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid_file(self) -> Path:
+        return self.instance.run / "asterisk.pid"
+
+    def _stale_pid(self) -> int | None:
+        try:
+            pid = int(self.pid_file.read_text().strip())
+            os.kill(pid, 0)
+            return pid
+        except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
+            return None
+
+    def start(self) -> None:
+        stale = self._stale_pid()
+        if stale is not None:  # left over from a run that was killed: it holds our ports
+            os.kill(stale, signal.SIGKILL)
+            time.sleep(0.2)
+        self.instance.log.mkdir(parents=True, exist_ok=True)
+        console = (self.instance.log / "console.log").open("ab")
+        self.proc = subprocess.Popen(
+            ["chroot", str(self.instance.root), "/usr/sbin/asterisk", "-f", "-n", "-C",
+             self.instance.config_file],
+            stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    async def wait_booted(self, timeout: float = 15.0) -> float:
+        """Seconds until AMI said FullyBooted. The port opens ~0.1 s before that, so log in
+        and wait for the event rather than just connecting."""
+        started = time.monotonic()
+        deadline = started + timeout
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise AsteriskError(f"Asterisk exited with {self.proc.returncode}; see "
+                                    f"{self.instance.log / 'console.log'}")
+            try:
+                await asyncio.wait_for(ami_fully_booted(self.settings), 2.0)
+                return time.monotonic() - started
+            except (OSError, TimeoutError, ConnectionError):
+                await asyncio.sleep(0.1)
+        raise AsteriskError(f"Asterisk did not boot within {timeout:.0f} s")
+
+    def stop(self, timeout: float = 5.0) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        try:
+            subprocess.run(
+                ["chroot", str(self.instance.root), "/usr/sbin/asterisk", "-C",
+                 self.instance.config_file, "-rx", "core stop now"],
+                capture_output=True, timeout=timeout,
+            )
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=timeout)

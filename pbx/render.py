@@ -1,0 +1,92 @@
+"""Renders the project's Asterisk configuration (dialplan/*.j2 + settings) into the root, and
+installs the pyst2 fallback AGI with the decision code it shares with the bridge."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+from pathlib import Path
+
+import jinja2
+
+import ivr
+
+from ivr.policy import policy_from_settings
+from pbx.layout import Instance
+from settings import Settings
+
+TEMPLATES = (
+    "asterisk.conf", "modules.conf", "logger.conf", "rtp.conf", "manager.conf",
+    "musiconhold.conf", "indications.conf", "voicemail.conf", "queues.conf", "pjsip.conf",
+    "extensions.conf",
+)
+# What the fallback AGI imports inside the root: our decision code and two pure-Python libraries.
+FALLBACK_MODULES = ("ivr/__init__.py", "ivr/schedule.py", "ivr/routing.py", "ivr/policy.py",
+                    "ivr/agi_fallback.py")
+FALLBACK_LIBRARIES = ("asterisk", "chinese_calendar", "six")
+FALLBACK_LAUNCHER = """#!/usr/bin/python3
+# Installed by `hotline asterisk render`: the routing fallback when the FastAGI bridge is down.
+import sys
+sys.path[:0] = ["/opt/hotline/{instance}", "/opt/hotline/{instance}/lib"]
+from ivr.agi_fallback import main
+sys.exit(main())
+"""
+
+
+def _split(bind: str) -> tuple[str, str]:
+    host, _, port = bind.rpartition(":")
+    return host, port
+
+
+def render_config(settings: Settings, instance: Instance) -> list[Path]:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("dialplan", ""),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    ami_host, ami_port = _split(settings.ami.bind)
+    agi_host, agi_port = _split(settings.agi.bind)
+    context = {"s": settings, "inner": instance.inner, "ami_host": ami_host,
+               "ami_port": ami_port, "agi_host": agi_host, "agi_port": agi_port}
+    instance.etc.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in TEMPLATES:
+        target = instance.etc / name
+        target.write_text(env.get_template(f"{name}.j2").render(context), encoding="utf-8")
+        written.append(target)
+    for sub in ("lib", "run", "log", "spool/monitor/hotline", "spool/voicemail", "agi-bin"):
+        instance.host(f"{instance.inner}/{sub}").mkdir(parents=True, exist_ok=True)
+    return written
+
+
+def install_fallback(settings: Settings, instance: Instance) -> Path:
+    """Copies the decision code and its pure-Python dependencies into the root."""
+    code = instance.host(f"/opt/hotline/{instance.name}")
+    if code.exists():
+        shutil.rmtree(code)
+    project = Path(ivr.__file__).parent.parent
+    for rel in FALLBACK_MODULES:
+        (code / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(project / rel, code / rel)
+    for name in FALLBACK_LIBRARIES:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            raise RuntimeError(f"the fallback AGI needs the Python package {name!r} installed")
+        origin = Path(spec.origin)
+        if origin.name == "__init__.py":
+            shutil.copytree(origin.parent, code / "lib" / name,
+                            ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            (code / "lib").mkdir(parents=True, exist_ok=True)
+            shutil.copy2(origin, code / "lib" / origin.name)
+    agi_bin = instance.host(f"{instance.inner}/agi-bin")
+    agi_bin.mkdir(parents=True, exist_ok=True)
+    launcher = agi_bin / "hotline-route.py"
+    launcher.write_text(FALLBACK_LAUNCHER.format(instance=instance.name), encoding="utf-8")
+    os.chmod(launcher, 0o755)
+    policy = policy_from_settings(settings, f"{instance.inner}/prompts")
+    (agi_bin / "hotline-route.json").write_text(policy.to_json(), encoding="utf-8")
+    return launcher

@@ -1,0 +1,41 @@
+"""Automatic QA flags from call recordings (R23): dead air, overtalk, talk ratio.
+
+Layers: :mod:`.vad` and :mod:`.spans` are pure logic on arrays and spans; :mod:`.analyzer`
+combines them for samples in memory; :mod:`.reading` and :mod:`.service` deal with files;
+:mod:`.cli` is the command line.
+"""
+
+from .analyzer import analyze_samples
+from .config import AnalysisConfig
+from .errors import (
+    EmptyAudioError,
+    NotAudioError,
+    RecordingAnalysisError,
+    RecordingUnreadableError,
+    TruncatedAudioError,
+    UnsupportedAudioError,
+    UnsupportedChannelCountError,
+    UnsupportedSampleFormatError,
+    UnsupportedSampleRateError,
+)
+from .result import AnalysisResult, Overtalk, TimeSpan
+from .service import analyze_file, analyze_for_call
+
+__all__ = [
+    "AnalysisConfig",
+    "AnalysisResult",
+    "EmptyAudioError",
+    "NotAudioError",
+    "Overtalk",
+    "RecordingAnalysisError",
+    "RecordingUnreadableError",
+    "TimeSpan",
+    "TruncatedAudioError",
+    "UnsupportedAudioError",
+    "UnsupportedChannelCountError",
+    "UnsupportedSampleFormatError",
+    "UnsupportedSampleRateError",
+    "analyze_file",
+    "analyze_for_call",
+    "analyze_samples",
+]

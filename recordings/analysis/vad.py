@@ -1,0 +1,104 @@
+"""Voice activity per channel: framing, webrtcvad, smoothing. Pure: arrays in, arrays out.
+
+Segments are returned as frame indices ``(start_frame, end_frame)`` (end exclusive), so all the
+smoothing is exact integer work; the analyzer turns them into seconds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import webrtcvad
+
+# webrtcvad's C code supports these rates natively; telephone audio is 8 kHz, wideband 16 kHz.
+VAD_SAMPLE_RATES = (8000, 16000)
+
+# webrtcvad starts with a generic noise model and calls the first frame of almost any line
+# noise speech, then holds that for its hangover (up to ~120 ms): a phantom word at 0 s that
+# would merge with a real word starting soon after. Feeding it the opening of the channel first
+# adapts the model; then its quietest frame, repeated, runs the hangover out (digital silence
+# would not: the VAD would take zero as the noise floor and call the line noise speech), and
+# the real pass starts from frame 0 with a settled VAD.
+WARMUP_SECONDS = 0.3
+DRAIN_FRAMES = 15  # > the longest webrtcvad hangover (14 frames, 10 ms frames, mode 0)
+
+FrameRuns = npt.NDArray[np.int64]  # shape (n, 2): start frame, end frame (exclusive)
+
+
+def frame_length(sample_rate: int, frame_ms: int) -> int:
+    """Samples per VAD frame."""
+    return sample_rate * frame_ms // 1000
+
+
+def speech_frames(
+    channel: npt.NDArray[np.int16], sample_rate: int, frame_ms: int, aggressiveness: int
+) -> npt.NDArray[np.bool_]:
+    """Raw webrtcvad decision for each whole frame of one channel (a trailing partial frame is
+    ignored: webrtcvad cannot take it and it is shorter than the time resolution anyway).
+
+    One ``Vad`` per channel and call, fed every frame in order: the VAD keeps a noise model and
+    a hangover counter between frames, so skipping frames or sharing an instance across
+    channels would change its answers. See :data:`WARMUP_SECONDS` for the warm-up.
+    """
+    n = frame_length(sample_rate, frame_ms)
+    count = len(channel) // n
+    flags = np.zeros(count, dtype=np.bool_)
+    if count == 0:
+        return flags
+    pcm = np.ascontiguousarray(channel[: count * n], dtype="<i2")
+    view = pcm.data.cast("B")  # zero-copy byte view; slicing it copies nothing either
+    step = 2 * n
+    vad = webrtcvad.Vad(aggressiveness)
+    is_speech = vad.is_speech  # bound once: this loop is the analysis' hot path
+    warmup = min(count, max(1, round(WARMUP_SECONDS * 1000 / frame_ms)))
+    for i in range(warmup):
+        is_speech(view[i * step : (i + 1) * step], sample_rate)
+    opening = pcm[: warmup * n].reshape(warmup, n).astype(np.float64)
+    quietest = int(np.argmin(np.mean(opening**2, axis=1)))
+    drain = view[quietest * step : (quietest + 1) * step]
+    for _ in range(DRAIN_FRAMES):
+        is_speech(drain, sample_rate)
+    for i in range(count):
+        flags[i] = is_speech(view[i * step : (i + 1) * step], sample_rate)
+    return flags
+
+
+def runs(flags: npt.NDArray[np.bool_]) -> FrameRuns:
+    """Runs of True as ``(start, end)`` frame pairs, found with one diff instead of a loop."""
+    padded = np.concatenate(([False], flags, [False])).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return edges.reshape(-1, 2).astype(np.int64)
+
+
+def smooth(segments: FrameRuns, max_gap_frames: int, min_frames: int) -> FrameRuns:
+    """Bridge short pauses, then drop short segments.
+
+    Bridging comes first so a word made of short syllables survives as one segment; dropping
+    afterwards removes what is still short on its own, i.e. isolated clicks and pops.
+    """
+    if len(segments) == 0:
+        return segments
+    gaps = segments[1:, 0] - segments[:-1, 1]
+    # A new merged segment starts wherever the pause before it is too long to bridge.
+    breaks = np.flatnonzero(gaps > max_gap_frames) + 1
+    starts = segments[np.concatenate(([0], breaks)), 0]
+    ends = segments[np.concatenate((breaks - 1, [len(segments) - 1])), 1]
+    merged = np.stack((starts, ends), axis=1)
+    return merged[(merged[:, 1] - merged[:, 0]) >= min_frames]
+
+
+def channel_segments(
+    channel: npt.NDArray[np.int16],
+    sample_rate: int,
+    frame_ms: int,
+    aggressiveness: int,
+    merge_gap_seconds: float,
+    min_speech_seconds: float,
+) -> FrameRuns:
+    """Smoothed speech segments of one channel, in frames."""
+    flags = speech_frames(channel, sample_rate, frame_ms, aggressiveness)
+    frame_s = frame_ms / 1000
+    # Rounding (not flooring) so 0.5 s at 30 ms frames bridges 17 frames (0.51 s), the closest.
+    max_gap = round(merge_gap_seconds / frame_s)
+    min_frames = max(1, round(min_speech_seconds / frame_s))
+    return smooth(runs(flags), max_gap, min_frames)

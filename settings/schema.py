@@ -1,0 +1,220 @@
+"""The configuration's shape and its checks. Key names are a public contract (operators and
+external test harnesses write them), so they are kept exactly as documented."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_SPAN = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+_DIGITS = re.compile(r"^\+?[0-9]{2,20}$")
+
+
+class _Section(BaseModel):
+    # A misspelt key must be refused, not silently ignored: it would leave a default in force.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def parse_span(text: str) -> tuple[time, time]:
+    """'09:00-12:00' -> (09:00, 12:00); '24:00' is allowed as an end."""
+    m = _SPAN.match(text.strip())
+    if not m:
+        raise ValueError(f"{text!r} is not HH:MM-HH:MM")
+    h1, m1, h2, m2 = (int(g) for g in m.groups())
+    if h1 > 23 or m1 > 59 or m2 > 59 or h2 > 24 or (h2 == 24 and m2 != 0):
+        raise ValueError(f"{text!r} has an impossible time")
+    start = time(h1, m1)
+    end = time(23, 59, 59, 999999) if h2 == 24 else time(h2, m2)
+    if end <= start:
+        raise ValueError(f"{text!r} ends before it starts")
+    return start, end
+
+
+class Company(_Section):
+    name: str = Field(min_length=1)
+    timezone: str = "Asia/Shanghai"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as e:
+            raise ValueError(f"unknown time zone {v!r}") from e
+        return v
+
+
+class Hotline(_Section):
+    number: str
+
+    @field_validator("number")
+    @classmethod
+    def _digits(cls, v: str) -> str:
+        if not _DIGITS.match(v):
+            raise ValueError(f"{v!r} is not a dialable number")
+        return v
+
+
+class Hours(_Section):
+    mon: list[str] = []
+    tue: list[str] = []
+    wed: list[str] = []
+    thu: list[str] = []
+    fri: list[str] = []
+    sat: list[str] = []
+    sun: list[str] = []
+
+    @field_validator(*WEEKDAYS)
+    @classmethod
+    def _spans(cls, v: list[str]) -> list[str]:
+        for span in v:
+            parse_span(span)
+        return v
+
+
+class Holidays(_Section):
+    calendar: Literal["cn", "none"] = "cn"
+    closed: list[date] = []
+    open: list[date] = []
+
+
+class Queue(_Section):
+    ring_timeout: int = Field(15, ge=1, le=300)  # R1: three rings
+    max_wait: int = Field(120, ge=1, le=3600)
+    service_level: int = Field(30, ge=1, le=600)  # R25: 30-second answer rate
+    strategy: Literal["rrmemory", "leastrecent", "fewestcalls", "random", "linear"] = "rrmemory"
+    retry: int = Field(1, ge=0, le=60)  # pause before the next agent is tried
+
+
+class Agent(_Section):
+    number: str
+    name: str = Field(min_length=1)
+    password: str = Field(min_length=4)
+
+    @field_validator("number")
+    @classmethod
+    def _digits(cls, v: str) -> str:
+        if not re.match(r"^[0-9]{2,10}$", v):
+            raise ValueError(f"agent number {v!r} must be 2-10 digits")
+        return v
+
+
+class Voicemail(_Section):
+    mailbox: str = "8000"
+    max_message: int = Field(180, ge=10, le=3600)
+
+
+class AfterHours(_Section):
+    forward_to: str = ""
+    forward_ring_timeout: int = Field(30, ge=5, le=300)
+
+    @field_validator("forward_to")
+    @classmethod
+    def _digits(cls, v: str) -> str:
+        if v and not _DIGITS.match(v):
+            raise ValueError(f"{v!r} is not a dialable number")
+        return v
+
+
+def _host_port(v: str) -> str:
+    host, sep, port = v.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{v!r} is not HOST:PORT")
+    return v
+
+
+HostPort = Annotated[str, AfterValidator(_host_port)]
+
+
+class Sip(_Section):
+    bind: HostPort = "127.0.0.1:5060"
+    trunk_hosts: list[str] = Field(default_factory=lambda: ["127.0.0.10"], min_length=1)
+    rtp_start: int = Field(10000, ge=1024, le=65000)
+    rtp_end: int = Field(10999, ge=1024, le=65535)
+
+
+class Ami(_Section):
+    bind: HostPort = "127.0.0.1:5038"
+    username: str = "hotline"
+    secret: str = Field("change-me", min_length=4)
+    timeout: float = Field(5.0, gt=0, le=120)  # every AMI action is bounded by this
+
+
+class Agi(_Section):
+    bind: HostPort = "127.0.0.1:4573"
+
+
+class Api(_Section):
+    bind: HostPort = "127.0.0.1:8080"
+    tokens: dict[str, Literal["qa", "admin", "ticket"]] = {}
+    page_size_max: int = Field(500, ge=1, le=10000)
+
+
+class Storage(_Section):
+    database_url: str = "sqlite:///var/hotline.db"
+    recordings_dir: str = "var/recordings"
+    asterisk_root: str = "var/asterisk"
+    # Several instances (a developer's service, the test suite) can share one provisioned root;
+    # each has its own configuration, spool and control socket under /srv/hotline/<instance>.
+    asterisk_instance: str = Field("hotline", pattern=r"^[a-z0-9_-]{1,32}$")
+
+
+class Prompts(_Section):
+    """Texts rendered to speech at provision time ({company} and {agent} are filled in). An
+    operator may drop a recorded WAV of the same name into the prompts folder instead."""
+
+    greeting: str
+    holiday_greeting: str
+    weekend_greeting: str
+    after_hours: str
+    holiday_closing: str
+    forwarding: str
+    agent_intro: str
+    voicemail: str
+    voice: str = "cmn"
+    # Recorded WAVs named like the prompts (greeting.wav ...) in this folder replace the speech.
+    custom_dir: str = "prompts"
+
+
+class Analysis(BaseModel):
+    """Thresholds for the automatic QA flags (R23); keys are those of
+    recordings.analysis.AnalysisConfig, checked there."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class Settings(_Section):
+    company: Company
+    hotline: Hotline
+    hours: Hours
+    holidays: Holidays = Holidays()
+    queue: Queue = Queue()  # type: ignore[call-arg]
+    agents: list[Agent] = Field(min_length=1)
+    voicemail: Voicemail = Voicemail()
+    after_hours: AfterHours = AfterHours()
+    sip: Sip = Sip()
+    ami: Ami = Ami()  # type: ignore[call-arg]
+    agi: Agi = Agi()
+    api: Api = Api()
+    storage: Storage = Storage()
+    prompts: Prompts
+    analysis: Analysis = Analysis()
+
+    @model_validator(mode="after")
+    def _unique_agents(self) -> Settings:
+        seen: set[str] = set()
+        for agent in self.agents:
+            if agent.number in seen:
+                raise ValueError(f"agents: agent number {agent.number} appears twice")
+            if agent.number in (self.hotline.number, self.voicemail.mailbox):
+                raise ValueError(f"agents: agent number {agent.number} clashes with another number")
+            seen.add(agent.number)
+        return self
+
+    def agent(self, number: str) -> Agent | None:
+        return next((a for a in self.agents if a.number == number), None)
