@@ -53,7 +53,7 @@ def syllable_envelope(n: int, sr: int, rng: np.random.Generator) -> FloatArray:
 
 def speech_like(seconds: float, rng: np.random.Generator, sr: int = SR) -> FloatArray:
     """Speech-like sound at :data:`SPEECH_DBFS`, as float samples in [-1, 1]."""
-    n = int(round(seconds * sr))
+    n = round(seconds * sr)
     t = np.arange(n) / sr
     f0 = 160 + 50 * np.sin(2 * np.pi * rng.uniform(0.3, 0.9) * t + rng.uniform(0, 6.3))
     phase = np.cumsum(f0) / sr
@@ -77,10 +77,10 @@ def build_channel(
     sr: int = SR,
 ) -> FloatArray:
     """One channel: line noise throughout, speech-like sound in each ``(start, end)``."""
-    n = int(round(seconds * sr))
+    n = round(seconds * sr)
     out = line_noise(n, rng, noise_dbfs, sr)
     for start, end in speech:
-        a, b = int(round(start * sr)), int(round(end * sr))
+        a, b = round(start * sr), round(end * sr)
         out[a:b] += speech_like((b - a) / sr, rng, sr)
     return out
 
