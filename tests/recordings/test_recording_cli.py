@@ -55,3 +55,19 @@ def test_bad_exclude_is_a_usage_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["analyze", "--exclude", "soon", str(_good(tmp_path))])
     assert result.exit_code == 2
     assert "START:END" in result.output
+
+
+def test_mounted_as_hotline_recordings_analyze(tmp_path: Path) -> None:
+    # How the main CLI will mount it; "analyze" must stay a subcommand, not collapse.
+    import typer
+
+    root = typer.Typer()
+
+    @root.command()
+    def version() -> None:  # a second command, as the real root CLI has several
+        pass
+
+    root.add_typer(app, name="recordings")
+    result = runner.invoke(root, ["recordings", "analyze", str(_good(tmp_path))])
+    assert result.exit_code == 0, result.output
+    assert "dead_air" in json.loads(result.stdout)
