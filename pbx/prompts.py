@@ -72,7 +72,7 @@ def render_prompts(settings: Settings, instance: Instance) -> list[str]:
         if source is None:
             if shutil.which("espeak-ng") is None:
                 raise PromptError("espeak-ng is not installed (apt-get install espeak-ng sox)")
-            _run(["espeak-ng", "-v", settings.prompts.voice, "-s", "150", "-w", str(raw), text])
+            _run(["espeak-ng", "-v", settings.prompts.voice, "-s", "210", "-w", str(raw), text])
             source = raw
         _run(["sox", str(source), "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer",
               str(target), "pad", str(lead_in), "0"])

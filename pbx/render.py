@@ -21,6 +21,10 @@ TEMPLATES = (
     "musiconhold.conf", "indications.conf", "voicemail.conf", "queues.conf", "pjsip.conf",
     "extensions.conf",
 )
+# Modules read these even when the feature is off; empty files keep the log free of errors.
+QUIET = {"cdr.conf": "[general]\nenable = no\n", "cel.conf": "[general]\nenable = no\n",
+         "features.conf": "[general]\n", "acl.conf": "", "udptl.conf": "[general]\n",
+         "pjproject.conf": "", "ccss.conf": "[general]\n"}
 # What the fallback AGI imports inside the root: our decision code and two pure-Python libraries.
 FALLBACK_MODULES = ("ivr/__init__.py", "ivr/schedule.py", "ivr/routing.py", "ivr/policy.py",
                     "ivr/agi_fallback.py")
@@ -53,6 +57,8 @@ def render_config(settings: Settings, instance: Instance) -> list[Path]:
                "ami_port": ami_port, "agi_host": agi_host, "agi_port": agi_port}
     instance.etc.mkdir(parents=True, exist_ok=True)
     written = []
+    for name, text in QUIET.items():
+        (instance.etc / name).write_text(f"; rendered by hotline: feature unused\n{text}")
     for name in TEMPLATES:
         target = instance.etc / name
         target.write_text(env.get_template(f"{name}.j2").render(context), encoding="utf-8")

@@ -94,6 +94,7 @@ def analyze_samples(
             config.vad_aggressiveness,
             config.merge_gap_seconds,
             config.min_speech_seconds,
+            config.vad_floor_dbfs,
         )
         heard[name] = [(int(a) * frame_s, int(b) * frame_s) for a, b in frames]
 

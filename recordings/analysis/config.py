@@ -38,6 +38,12 @@ class AnalysisConfig:
     # only as precise as one frame.
     frame_ms: int = 30
 
+    # Frames quieter than this (dBFS RMS) are silence without asking the VAD. Digital silence
+    # (a muted leg, hold without music) would otherwise corrupt the VAD's noise estimate so
+    # that the line noise after it counts as speech for seconds. Keep it well below the line
+    # noise (-60..-50 dBFS).
+    vad_floor_dbfs: float = -70.0
+
     # Pauses inside one channel's speech shorter than this are bridged, so a breath or the gap
     # between words does not split a speech segment.
     merge_gap_seconds: float = 0.5
@@ -67,3 +73,7 @@ class AnalysisConfig:
             value = getattr(self, name)
             if not value >= 0:  # also rejects NaN
                 raise ValueError(f"analysis.{name} must be >= 0, not {value}")
+        if not self.vad_floor_dbfs <= 0:
+            raise ValueError(
+                f"analysis.vad_floor_dbfs must be <= 0 dBFS, not {self.vad_floor_dbfs}"
+            )

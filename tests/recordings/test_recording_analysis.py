@@ -131,6 +131,30 @@ def test_line_noise_levels_are_not_speech(noise_dbfs: float) -> None:
     assert result.speech_seconds == {"caller": 0.0, "agent": 0.0}
 
 
+def test_digital_silence_does_not_turn_line_noise_into_speech() -> None:
+    # A muted leg or hold without music records exact zeros. Without the VAD floor, webrtcvad
+    # takes zero as the noise level and calls the line noise that follows speech for seconds.
+    caller = [(3.0, 6.0), (12.0, 15.0)]
+    agent = [(6.5, 9.0)]
+    audio = build_call(20.0, caller, agent, seed=1)
+    audio[: 1 * SR] = 0  # recording starts before the line is connected
+    audio[round(9.5 * SR) : 11 * SR] = 0  # both legs muted for 1.5 s
+    result = analyze_samples(audio, SR)
+    assert_spans_match(spans(result.segments["caller"]), caller)
+    assert_spans_match(spans(result.segments["agent"]), agent)
+
+
+@pytest.mark.parametrize("level_dbfs", [-40.0, -10.0])
+def test_quiet_and_loud_speech_are_both_found(level_dbfs: float) -> None:
+    from recording_synth import SPEECH_DBFS, line_noise
+
+    rng = np.random.default_rng(16)
+    x = line_noise(8 * SR, rng)
+    x[2 * SR : 6 * SR] += speech_like(4.0, rng) * 10 ** ((level_dbfs - SPEECH_DBFS) / 20)
+    result = analyze_samples(to_int16(x), SR)
+    assert_spans_match(spans(result.segments["mixed"]), [(2.0, 6.0)])
+
+
 def test_click_is_not_speech_and_a_breath_does_not_split_a_segment() -> None:
     rng = np.random.default_rng(9)
     x = build_call(12.0, [(0.5, 3.0), (3.35, 5.0)], [], seed=9).astype(np.float64) / 32767
@@ -236,6 +260,8 @@ def test_config_rejects_impossible_values() -> None:
         AnalysisConfig(vad_aggressiveness=4)
     with pytest.raises(ValueError, match="dead_air_min_seconds"):
         AnalysisConfig(dead_air_min_seconds=-1)
+    with pytest.raises(ValueError, match="vad_floor_dbfs"):
+        AnalysisConfig(vad_floor_dbfs=3.0)
 
 
 def test_config_builds_from_an_analysis_toml_section() -> None:

@@ -1,0 +1,128 @@
+"""SIPp processes standing in for people: a caller dialling in, an agent's phone."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+SCENARIOS = Path(str(resources.files("callsim").joinpath("scenarios")))
+MEDIA_PORT = 16000
+
+
+class SippError(RuntimeError):
+    pass
+
+
+def _scenario(name: str, workdir: Path, audio: Path) -> str:
+    """SIPp does not substitute -key values inside action attributes, so the audio file's path
+    is written into a copy of the scenario."""
+    text = (SCENARIOS / name).read_text(encoding="utf-8").replace("[audio]", str(audio))
+    target = workdir / name
+    target.write_text(text, encoding="utf-8")
+    return str(target)
+
+
+def _sipp() -> str:
+    path = shutil.which("sipp")
+    if path is None:
+        raise SippError("sipp is not installed (apt-get install sip-tester)")
+    return path
+
+
+def tone(freq: float, folder: Path, seconds: int = 120, level: float = 0.3) -> Path:
+    """A raw u-law file SIPp can stream (rtp_stream sends file bytes as they are)."""
+    target = folder / f"tone-{freq:g}.ul"
+    if not target.exists():
+        subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", "-t", "ul", str(target), "synth",
+                        str(seconds), "sine", str(freq), "vol", str(level)],
+                       check=True, capture_output=True, timeout=30)
+    return target
+
+
+@dataclass
+class CallResult:
+    returncode: int  # 0: the call went as scripted; 1: it ended otherwise (e.g. hotline's BYE)
+    output: str
+    workdir: Path
+
+    @property
+    def completed(self) -> bool:
+        return self.returncode == 0
+
+
+def place_call(server: str, number: str, caller: str, audio: Path, talk_seconds: float,
+               local_ip: str = "127.0.0.10", caller_name: str = "", timeout: float = 120,
+               ) -> CallResult:
+    """One call from the trunk: talks for talk_seconds after the answer, then hangs up."""
+    workdir = Path(tempfile.mkdtemp(prefix="callsim-caller-"))
+    cmd = [_sipp(), server, "-sf", _scenario("caller.xml", workdir, audio), "-s", number,
+           "-i", local_ip, "-p", "0", "-mi", local_ip, "-mp", str(MEDIA_PORT), "-m", "1",
+           "-l", "1", "-d", str(int(talk_seconds * 1000)), "-key", "caller", caller,
+           "-key", "caller_name", caller_name or caller,
+           "-nostdin", "-timeout", f"{int(timeout)}s", "-timeout_error",
+           "-trace_err", "-recv_timeout", str(int(timeout * 1000))]
+    try:
+        proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True,
+                              timeout=timeout + 10)
+    except subprocess.TimeoutExpired as e:
+        raise SippError(f"caller SIPp did not finish within {timeout:.0f} s") from e
+    return CallResult(proc.returncode, proc.stdout[-2000:] + proc.stderr[-2000:], workdir)
+
+
+class AgentPhone:
+    """An agent's SIP phone: registers with its 工号 and password, then answers every call
+    (mode "answer") or lets every call ring out (mode "noanswer")."""
+
+    def __init__(self, server: str, number: str, password: str, local_ip: str, audio: Path,
+                 mode: str = "answer", port: int = 5070) -> None:
+        self.server, self.number, self.password = server, number, password
+        self.local_ip, self.port, self.audio, self.mode = local_ip, port, audio, mode
+        self.workdir = Path(tempfile.mkdtemp(prefix=f"callsim-agent-{number}-"))
+        self.proc: subprocess.Popen[str] | None = None
+
+    def register(self, expires: int = 3600, timeout: float = 10) -> None:
+        cmd = [_sipp(), self.server, "-sf", str(SCENARIOS / "register.xml"), "-s", self.number,
+               "-au", self.number, "-ap", self.password, "-i", self.local_ip,
+               "-p", str(self.port), "-m", "1", "-key", "expires", str(expires), "-nostdin",
+               "-timeout", f"{int(timeout)}s", "-timeout_error", "-trace_err"]
+        proc = subprocess.run(cmd, cwd=self.workdir, capture_output=True, text=True,
+                              timeout=timeout + 5)
+        if proc.returncode != 0:
+            raise SippError(f"agent {self.number} failed to register: "
+                            f"{(proc.stdout + proc.stderr)[-800:]}")
+
+    def start(self) -> AgentPhone:
+        self.register()
+        scenario = "agent_uas.xml" if self.mode == "answer" else "agent_noanswer.xml"
+        cmd = [_sipp(), self.server, "-sf", _scenario(scenario, self.workdir, self.audio),
+               "-i", self.local_ip, "-p", str(self.port), "-mi", self.local_ip,
+               "-mp", str(MEDIA_PORT), "-nostdin", "-trace_err", "-bind_local"]
+        self.proc = subprocess.Popen(cmd, cwd=self.workdir, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, text=True)
+        return self
+
+    def stop(self, unregister: bool = True) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGUSR1)  # SIPp's graceful stop
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        self.proc = None
+        if unregister:
+            try:
+                self.register(expires=0)
+            except SippError:
+                pass  # Asterisk may be gone already
+
+    def __enter__(self) -> AgentPhone:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
