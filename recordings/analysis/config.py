@@ -7,7 +7,9 @@ operator may change (see SERVICE_RULES.md: numbers in rules are defaults, never 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
 
 # webrtcvad only accepts these frame lengths; anything else fails deep inside the C code.
 VAD_FRAME_MS = (10, 20, 30)
@@ -52,6 +54,33 @@ class AnalysisConfig:
     # a cough is not speech. webrtcvad's own hangover stretches a 30 ms click to about 120 ms,
     # hence the margin.
     min_speech_seconds: float = 0.2
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> AnalysisConfig:
+        """Build from a parsed ``[analysis]`` TOML section (missing keys keep their defaults).
+
+        Raises ``ValueError`` naming the key for an unknown key or a value of the wrong type,
+        so a typo in the operator's file is reported as such rather than as a ``TypeError``
+        from deep inside the dataclass, or silently ignored.
+        """
+        known = {f.name: f.type for f in fields(cls)}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise ValueError(
+                f"analysis: unknown key(s) {', '.join(unknown)}; known: {', '.join(known)}"
+            )
+        for key, value in values.items():
+            expected = known[key]
+            # bool is an int in Python but never a sensible number of seconds or a VAD mode.
+            if expected == "bool":
+                ok = isinstance(value, bool)
+            elif expected == "int":
+                ok = isinstance(value, int) and not isinstance(value, bool)
+            else:  # float: TOML writes 5 for 5.0, so ints are fine too
+                ok = isinstance(value, int | float) and not isinstance(value, bool)
+            if not ok:
+                raise ValueError(f"analysis.{key} must be of type {expected}, not {value!r}")
+        return cls(**values)
 
     def __post_init__(self) -> None:
         # Checked here rather than at use so a bad [analysis] section fails when settings load,

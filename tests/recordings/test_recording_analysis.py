@@ -270,9 +270,17 @@ def test_config_builds_from_an_analysis_toml_section() -> None:
         "[analysis]\ndead_air_min_seconds = 7.5\novertalk_min_seconds = 2.0\n"
         "vad_aggressiveness = 3\ndead_air_at_edges = false\n"
     )["analysis"]
-    config = AnalysisConfig(**section)
+    config = AnalysisConfig.from_mapping(section)
+    assert config == AnalysisConfig(**section)
     assert config.dead_air_min_seconds == 7.5
     assert config.dead_air_at_edges is False
     assert {f.name for f in dataclasses.fields(AnalysisConfig)} >= set(section)
     with pytest.raises(dataclasses.FrozenInstanceError):
         config.frame_ms = 20  # type: ignore[misc]
+    assert AnalysisConfig.from_mapping({"dead_air_min_seconds": 6}).dead_air_min_seconds == 6
+    with pytest.raises(ValueError, match=r"unknown key.*dead_air_seconds"):
+        AnalysisConfig.from_mapping({"dead_air_seconds": 6})
+    with pytest.raises(ValueError, match=r"analysis\.vad_aggressiveness must be of type int"):
+        AnalysisConfig.from_mapping({"vad_aggressiveness": "3"})
+    with pytest.raises(ValueError, match=r"analysis\.dead_air_at_edges must be of type bool"):
+        AnalysisConfig.from_mapping({"dead_air_at_edges": 1})
