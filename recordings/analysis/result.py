@@ -47,7 +47,8 @@ class AnalysisResult:
 
     Channel keys are ``"caller"`` and ``"agent"`` for stereo, ``"mixed"`` for mono. Measures
     that need two channels (``overtalk``, ``talk_ratio``, ``first_agent_speech``) are ``None``
-    for mono: "not measurable" must not read as "none found".
+    for mono: "not measurable" must not read as "none found". ``talk_ratio`` is also ``None``
+    when nobody spoke (0/0).
     """
 
     duration_seconds: float
