@@ -20,7 +20,7 @@ def main() -> int:
     # pyst2 writes str to stdout and debug lines to stderr: give it text streams of its own.
     stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
     stdout = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", write_through=True)
-    agi = AGI(stdin=stdin, stdout=stdout, stderr=open(os.devnull, "w"))  # noqa: SIM115
+    agi = AGI(stdin=stdin, stdout=stdout, stderr=open(os.devnull, "w"))
     try:
         policy = RoutingPolicy.load(POLICY_FILE or sys.argv[0].replace(".py", ".json"))
         override = parse_clock_override(agi.env.get("agi_arg_1", ""))
@@ -28,10 +28,10 @@ def main() -> int:
         for name, value in decision.channel_variables(policy.prompts_dir).items():
             agi.set_variable(name, value)
         agi.verbose(f"hotline fallback route {decision.route}", 2)
-    except Exception as e:  # noqa: BLE001 - the dialplan has its own last resort
+    except Exception as e:
         try:
             agi.verbose(f"hotline fallback failed: {type(e).__name__}: {e}", 1)
-        except Exception:  # noqa: BLE001, S110 - the channel may be gone
+        except Exception:
             pass
         return 1
     return 0

@@ -30,6 +30,7 @@ class AmiClient(Manager):  # type: ignore[misc]
         self._reconnect = reconnect
         self._logged_in: asyncio.Event = asyncio.Event()
         self._login_callbacks: list[Any] = []
+        self._callback_tasks: set[asyncio.Future[Any]] = set()
         super().__init__(
             host=host, port=int(port), username=settings.ami.username,
             secret=settings.ami.secret, events=events, ping_delay=10, ping_interval=10,
@@ -46,7 +47,9 @@ class AmiClient(Manager):  # type: ignore[misc]
         for callback in self._login_callbacks:
             result = callback()
             if asyncio.iscoroutine(result):
-                asyncio.ensure_future(result)
+                task = asyncio.ensure_future(result)
+                self._callback_tasks.add(task)
+                task.add_done_callback(self._callback_tasks.discard)
 
     def _on_disconnect(self, _manager: Manager, exc: Exception | None) -> None:
         self._logged_in.clear()

@@ -50,7 +50,6 @@ def decide(schedule: Schedule, now: datetime, forward_to: str = "") -> Decision:
     else:
         prompts, route, reason = ("after_hours",), ROUTE_AFTER_HOURS, "after_hours"
     if forward_to:
-        return Decision(
-            ROUTE_FORWARD, (*prompts, "forwarding"), reason, forward_to, day.holiday_name, day.warning
-        )
+        return Decision(ROUTE_FORWARD, (*prompts, "forwarding"), reason, forward_to,
+                        day.holiday_name, day.warning)
     return Decision(route, (*prompts, "voicemail"), reason, "", day.holiday_name, day.warning)

@@ -15,7 +15,8 @@ class Instance:
 
     @classmethod
     def of(cls, settings: Settings) -> Instance:
-        return cls(Path(settings.storage.asterisk_root).resolve(), settings.storage.asterisk_instance)
+        storage = settings.storage
+        return cls(Path(storage.asterisk_root).resolve(), storage.asterisk_instance)
 
     @property
     def inner(self) -> str:

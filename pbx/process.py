@@ -4,6 +4,7 @@ over AMI, and stops it by PID."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -24,6 +25,18 @@ class Asterisk:
         self.settings = settings
         self.instance = instance
         self.proc: subprocess.Popen[bytes] | None = None
+        self.adopted: int | None = None
+
+    def cli(self, command: str, timeout: float = 10.0) -> str:
+        """One Asterisk CLI command through the control socket (asterisk -rx)."""
+        try:
+            out = subprocess.run(
+                ["chroot", str(self.instance.root), "/usr/sbin/asterisk", "-C",
+                 self.instance.config_file, "-rx", command],
+                capture_output=True, timeout=timeout, text=True)
+        except subprocess.TimeoutExpired as e:
+            raise AsteriskError(f"asterisk -rx {command!r} timed out") from e
+        return out.stdout
 
     @property
     def pid_file(self) -> Path:
@@ -38,10 +51,13 @@ class Asterisk:
             return None
 
     def start(self) -> None:
-        stale = self._stale_pid()
-        if stale is not None:  # left over from a run that was killed: it holds our ports
-            os.kill(stale, signal.SIGKILL)
-            time.sleep(0.2)
+        """Starts Asterisk, or adopts the one still running for this instance: a bridge that
+        restarts (crash, upgrade) must not drop the calls in progress."""
+        running = self._stale_pid()
+        if running is not None:
+            self.adopted = running
+            self.cli("core reload")
+            return
         self.instance.log.mkdir(parents=True, exist_ok=True)
         console = (self.instance.log / "console.log").open("ab")
         self.proc = subprocess.Popen(
@@ -57,7 +73,7 @@ class Asterisk:
         started = time.monotonic()
         deadline = started + timeout
         while time.monotonic() < deadline:
-            if self.proc is not None and self.proc.poll() is not None:
+            if self.adopted is None and self.proc is not None and self.proc.poll() is not None:
                 raise AsteriskError(f"Asterisk exited with {self.proc.returncode}; see "
                                     f"{self.instance.log / 'console.log'}")
             try:
@@ -68,19 +84,33 @@ class Asterisk:
         raise AsteriskError(f"Asterisk did not boot within {timeout:.0f} s")
 
     def stop(self, timeout: float = 5.0) -> None:
+        if self.adopted is not None:
+            self._stop_adopted(self.adopted, timeout)
+            return
         if self.proc is None or self.proc.poll() is not None:
             return
         try:
-            subprocess.run(
-                ["chroot", str(self.instance.root), "/usr/sbin/asterisk", "-C",
-                 self.instance.config_file, "-rx", "core stop now"],
-                capture_output=True, timeout=timeout,
-            )
+            self.cli("core stop now", timeout)
             self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
+        except (AsteriskError, subprocess.TimeoutExpired):
             self.proc.terminate()
             try:
                 self.proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=timeout)
+
+    def _stop_adopted(self, pid: int, timeout: float) -> None:
+        try:
+            self.cli("core stop now", timeout)
+        except AsteriskError:
+            pass
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)

@@ -11,7 +11,6 @@ from pathlib import Path
 import jinja2
 
 import ivr
-
 from ivr.policy import policy_from_settings
 from pbx.layout import Instance
 from settings import Settings

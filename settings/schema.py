@@ -159,6 +159,8 @@ class Storage(_Section):
     database_url: str = "sqlite:///var/hotline.db"
     recordings_dir: str = "var/recordings"
     asterisk_root: str = "var/asterisk"
+    # Call records that could not be written (database down) wait here, then are retried.
+    spool_dir: str = "var/spool"
     # Several instances (a developer's service, the test suite) can share one provisioned root;
     # each has its own configuration, spool and control socket under /srv/hotline/<instance>.
     asterisk_instance: str = Field("hotline", pattern=r"^[a-z0-9_-]{1,32}$")

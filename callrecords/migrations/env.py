@@ -1,0 +1,11 @@
+"""Alembic environment: the store passes its own connection (no alembic.ini needed)."""
+
+from alembic import context
+
+from callrecords.models import Base
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=Base.metadata,
+                  render_as_batch=connection.dialect.name == "sqlite")
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,135 @@
+"""The call-record store (SQLAlchemy; SQLite by default, PostgreSQL by URL)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import sessionmaker
+
+from callrecords.models import Call, CallLeg
+from ivr.callflow import CallRecord
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class StoreError(RuntimeError):
+    """The database could not be reached or refused the operation."""
+
+
+def _utc(epoch: float | None) -> datetime | None:
+    return None if epoch is None else datetime.fromtimestamp(epoch, UTC)
+
+
+@dataclass(frozen=True)
+class CallFilter:
+    since: datetime | None = None
+    until: datetime | None = None
+    caller: str | None = None
+    agent: str | None = None
+    disposition: str | None = None
+
+
+class CallStore:
+    def __init__(self, database_url: str) -> None:
+        url = make_url(database_url)
+        if url.drivername.startswith("sqlite") and url.database not in (None, "", ":memory:"):
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)  # type: ignore[arg-type]
+        self.engine: Engine = create_engine(url, pool_pre_ping=True)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def migrate(self) -> None:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except SQLAlchemyError:
+            return False
+
+    def save(self, record: CallRecord) -> int:
+        """Inserts the call, or replaces it if this linkedid was stored before."""
+        try:
+            with self.sessions.begin() as session:
+                call = session.scalar(select(Call).where(Call.linkedid == record.linkedid))
+                if call is None:
+                    call = Call(linkedid=record.linkedid)
+                    session.add(call)
+                _fill(call, record)
+                session.flush()
+                return call.id
+        except SQLAlchemyError as e:
+            raise StoreError(f"could not save call {record.linkedid}: {e}") from e
+
+    def update(self, call_id: int, **values: Any) -> None:
+        try:
+            with self.sessions.begin() as session:
+                call = session.get(Call, call_id)
+                if call is None:
+                    raise StoreError(f"call {call_id} does not exist")
+                for key, value in values.items():
+                    setattr(call, key, value)
+        except SQLAlchemyError as e:
+            raise StoreError(f"could not update call {call_id}: {e}") from e
+
+    def get(self, call_id: int) -> Call | None:
+        with self.sessions() as session:
+            return session.get(Call, call_id)
+
+    def get_by_linkedid(self, linkedid: str) -> Call | None:
+        with self.sessions() as session:
+            return session.scalar(select(Call).where(Call.linkedid == linkedid))
+
+    def search(self, f: CallFilter, limit: int, offset: int) -> tuple[Sequence[Call], int]:
+        query = select(Call)
+        if f.since is not None:
+            query = query.where(Call.started_at >= f.since.astimezone(UTC))
+        if f.until is not None:
+            query = query.where(Call.started_at < f.until.astimezone(UTC))
+        if f.caller:
+            query = query.where(Call.caller == f.caller)
+        if f.agent:
+            query = query.where(Call.agent == f.agent)
+        if f.disposition:
+            query = query.where(Call.disposition == f.disposition)
+        with self.sessions() as session:
+            total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            rows = session.scalars(
+                query.order_by(Call.started_at.desc(), Call.id.desc()).limit(limit).offset(offset)
+            ).all()
+            return rows, total
+
+
+def _fill(call: Call, r: CallRecord) -> None:
+    call.caller, call.caller_name, call.called = r.caller, r.caller_name, r.called
+    call.started_at = _utc(r.started_at)  # type: ignore[assignment]
+    call.answered_at = _utc(r.answered_at)
+    call.queued_at = _utc(r.queued_at)
+    call.agent_answered_at = _utc(r.agent_answered_at)
+    call.ended_at = _utc(r.ended_at)
+    call.route, call.decided_by, call.agent = r.route, r.decided_by, r.agent
+    call.disposition = r.disposition
+    call.wait_seconds, call.talk_seconds = r.wait_seconds, r.talk_seconds
+    call.hangup_cause, call.hangup_by = r.hangup_cause, r.hangup_by
+    call.ring_attempts = r.ring_attempts
+    call.partial = r.partial
+    call.legs = [
+        CallLeg(uniqueid=leg.uniqueid, channel=leg.channel, caller=leg.caller,
+                started_at=_utc(leg.started_at), answered_at=_utc(leg.answered_at),
+                ended_at=_utc(leg.ended_at), cause=leg.cause, cause_text=leg.cause_text)
+        for leg in r.legs
+    ]

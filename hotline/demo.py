@@ -1,0 +1,93 @@
+"""`hotline demo-call`: one simulated call against the running service, so a newcomer without a
+SIP phone sees the whole path: a SIPp caller speaking on the trunk, a SIPp agent phone that
+registers with the first agent's credentials, answers and talks; then the call record."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from callsim import AgentPhone, place_call, tone
+from ivr.ami import AmiClient
+from settings import Settings
+
+AGENT_IP = "127.0.0.201"
+
+
+async def set_clock(settings: Settings, value: str) -> None:
+    """Sets the dialplan's HOTLINE_CLOCK test hook (empty: the real clock)."""
+    ami = AmiClient(settings, events="off", reconnect=False)
+    ami.connect()
+    try:
+        await ami.wait_login()
+        await ami.action({"Action": "Setvar", "Variable": "HOTLINE_CLOCK", "Value": value})
+    finally:
+        ami.close()
+
+
+def fetch_record(settings: Settings, caller: str, since: float, timeout: float = 30
+                 ) -> dict[str, Any] | None:
+    token = next((t for t, role in settings.api.tokens.items() if role in ("qa", "admin")), "")
+    base = f"http://{settings.api.bind}"
+    deadline = time.monotonic() + timeout
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"},
+                      timeout=5) as client:
+        while time.monotonic() < deadline:
+            items = client.get("/calls", params={"caller": caller, "limit": 1}).json()["items"]
+            if (items and items[0]["recording"] is not None) or (
+                    items and items[0].get("recording_error")):
+                started = items[0]["started_at"]
+                if started and _epoch(started) >= since - 1:
+                    return dict(items[0])
+            time.sleep(0.5)
+    return None
+
+
+def _epoch(iso: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso).timestamp()
+
+
+def demo_call(settings: Settings, talk_seconds: float, at: str) -> int:
+    agent = settings.agents[0]
+    server = settings.sip.bind
+    folder = Path(tempfile.mkdtemp(prefix="hotline-demo-"))
+    caller = "13800138000"
+    if at:
+        asyncio.run(set_clock(settings, at))
+    phone = AgentPhone(server, agent.number, agent.password, AGENT_IP, tone(1400, folder))
+    try:
+        print(f"agent {agent.number} ({agent.name}) registers from {AGENT_IP} and will answer")
+        phone.start()
+        time.sleep(0.5)
+        since = time.time()
+        print(f"caller {caller} dials {settings.hotline.number} from "
+              f"{settings.sip.trunk_hosts[0]} and talks for {talk_seconds:g} s ...")
+        result = place_call(server, settings.hotline.number, caller, tone(600, folder),
+                            talk_seconds, local_ip=settings.sip.trunk_hosts[0],
+                            caller_name="Demo Caller")
+        print("caller: call completed" if result.completed else
+              f"caller: the hotline ended the call (SIPp log in {result.workdir})")
+    finally:
+        phone.stop()
+        if at:
+            asyncio.run(set_clock(settings, ""))
+    record = fetch_record(settings, caller, since)
+    if record is None:
+        print("no call record arrived within 30 s; is `hotline up` running?")
+        return 1
+    print(json.dumps(record, ensure_ascii=False, indent=2))
+    if record.get("recording"):
+        rec = Path(settings.storage.recordings_dir).resolve()
+        print(f"recording: {record['recording']['url']} (API) — on disk under {rec}")
+    if record["route"] != "agent":
+        print(f"route was {record['route']}: outside working hours? try --at "
+              "2026-11-23T10:00:00+08:00")
+    return 0

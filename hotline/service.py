@@ -1,0 +1,73 @@
+"""`hotline up`: provision if needed, render Asterisk's configuration, start Asterisk, the bridge
+and the API in one process, and stop all of them cleanly on Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+
+import uvicorn
+from api.app import create_app
+
+from callrecords.store import CallStore
+from ivr.agi_server import Clock, system_clock
+from ivr.bridge import Bridge
+from pbx.layout import Instance
+from pbx.process import Asterisk
+from pbx.prompts import render_prompts
+from pbx.provision import provision
+from pbx.render import install_fallback, render_config
+from settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def prepare(settings: Settings, progress: Callable[[str], None] = print) -> Instance:
+    """Everything before start: the root, the rendered configuration, the prompts."""
+    instance = Instance.of(settings)
+    provision(instance, progress)
+    render_config(settings, instance)
+    install_fallback(settings, instance)
+    made = render_prompts(settings, instance)
+    if made:
+        progress(f"prompts rendered: {', '.join(made)}")
+    return instance
+
+
+async def serve(settings: Settings, clock: Clock = system_clock,
+                progress: Callable[[str], None] = print) -> None:
+    instance = await asyncio.to_thread(prepare, settings, progress)
+    store = CallStore(settings.storage.database_url)
+    await asyncio.to_thread(store.migrate)
+    asterisk = Asterisk(settings, instance)
+    asterisk.start()
+    bridge: Bridge | None = None
+    try:
+        booted = await asterisk.wait_booted()
+        progress(f"Asterisk up in {booted:.2f} s (SIP {settings.sip.bind}, "
+                 f"AMI {settings.ami.bind})")
+        bridge = Bridge(settings, store, instance, clock)
+        await bridge.start()
+        progress(f"bridge up (FastAGI {settings.agi.bind})")
+        host, _, port = settings.api.bind.rpartition(":")
+        app = create_app(settings, store, health=bridge.health)
+        server = uvicorn.Server(uvicorn.Config(app, host=host, port=int(port),
+                                               log_level="warning", lifespan="off"))
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        server_task = asyncio.create_task(server.serve())
+        progress(f"API on http://{settings.api.bind} (docs: /docs) — Ctrl-C stops everything")
+        await asyncio.wait({server_task, asyncio.create_task(stop.wait())},
+                                     return_when=asyncio.FIRST_COMPLETED)
+        server.should_exit = True
+        await asyncio.wait_for(server_task, 10)
+    finally:
+        progress("stopping ...")
+        if bridge is not None:
+            await bridge.stop()
+        await asyncio.to_thread(asterisk.stop)
+        progress("stopped")

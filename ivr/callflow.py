@@ -1,0 +1,303 @@
+"""Assembles AMI events into one call record per call (R12). Pure: events in, finished records
+out. Legs are grouped by Linkedid; a call ends when its last channel hangs up.
+
+Times come from the events' own Timestamp header (manager.conf timestampevents), so a slow
+bridge does not skew them. Wait and talk times are computed from bridge and queue events, not
+from Asterisk's CDR, whose disposition describes the agent leg and whose billsec starts at
+the IVR's answer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+Event = Mapping[str, Any]
+
+ANSWERED, ABANDONED, VOICEMAIL, FORWARDED, MISSED = (
+    "answered", "abandoned", "voicemail", "forwarded", "missed")
+
+# Q.850 causes Asterisk reports; used when the Hangup event says 0/Unknown.
+Q850 = {1: "Unallocated number", 16: "Normal Clearing", 17: "User busy",
+        18: "No user responding", 19: "No answer", 21: "Call rejected",
+        27: "Destination out of order", 34: "No circuit available", 38: "Network out of order",
+        41: "Temporary failure", 127: "Interworking, unspecified"}
+
+
+@dataclass
+class Leg:
+    uniqueid: str
+    channel: str
+    started_at: float
+    caller: str = ""
+    answered_at: float | None = None
+    ended_at: float | None = None
+    cause: int | None = None
+    cause_text: str = ""
+
+
+@dataclass
+class CallRecord:
+    linkedid: str
+    started_at: float
+    caller: str = ""
+    caller_name: str = ""
+    called: str = ""
+    answered_at: float | None = None
+    queued_at: float | None = None
+    agent_answered_at: float | None = None
+    ended_at: float | None = None
+    route: str | None = None
+    decided_by: str | None = None
+    agent: str | None = None
+    disposition: str = MISSED
+    wait_seconds: float | None = None
+    talk_seconds: float = 0.0
+    hangup_cause: str = ""
+    hangup_by: str = ""
+    recording_file: str | None = None  # MixMonitor's file, relative to the monitor spool
+    ring_attempts: list[dict[str, Any]] = field(default_factory=list)
+    legs: list[Leg] = field(default_factory=list)
+    partial: bool = False  # some events were missed (bridge restarted or disconnected)
+
+
+@dataclass
+class _CallState:
+    record: CallRecord
+    live: set[str] = field(default_factory=set)
+    left_queue_at: float | None = None
+    abandoned: bool = False
+    talk_end: float | None = None
+    reached_voicemail: bool = False
+    forward_answered_at: float | None = None
+    caller_hung_up: bool = False
+    agent_hung_up: bool = False
+    soft_cause: int | None = None
+
+
+def _ts(event: Event, fallback: float) -> float:
+    try:
+        return float(event["Timestamp"])
+    except (KeyError, TypeError, ValueError):
+        return fallback
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class CallTracker:
+    def __init__(self) -> None:
+        self.calls: dict[str, _CallState] = {}
+
+    def feed(self, event: Event, now: float) -> CallRecord | None:
+        """Applies one event; returns the call's record when this event ended the call."""
+        linkedid = event.get("Linkedid")
+        name = event.get("Event", "")
+        if not isinstance(linkedid, str) or not linkedid:
+            return None
+        ts = _ts(event, now)
+        state = self.calls.get(linkedid)
+        if state is None:
+            if name != "Newchannel":
+                return None  # a call we are not following (started before we logged in)
+            state = self.calls[linkedid] = _CallState(CallRecord(linkedid, ts))
+        handler = getattr(self, f"_on_{name}", None)
+        if handler is not None:
+            handler(state, event, ts)
+        if name == "Hangup" and not state.live:
+            del self.calls[linkedid]
+            return finish(state)
+        return None
+
+    # -- channel lifecycle ---------------------------------------------------------------
+    def _on_Newchannel(self, s: _CallState, e: Event, ts: float) -> None:
+        uid = e.get("Uniqueid", "")
+        s.live.add(uid)
+        s.record.legs.append(Leg(uid, e.get("Channel", ""), ts, e.get("CallerIDNum", "")))
+        if uid == s.record.linkedid:
+            s.record.started_at = ts
+            s.record.caller = e.get("CallerIDNum", "")
+            s.record.caller_name = _name(e.get("CallerIDName", ""), s.record.caller)
+            s.record.called = e.get("Exten", "")
+
+    def _on_Newstate(self, s: _CallState, e: Event, ts: float) -> None:
+        if e.get("ChannelStateDesc") != "Up":
+            return
+        leg = _leg(s, e)
+        if leg is not None and leg.answered_at is None:
+            leg.answered_at = ts
+            if leg.uniqueid == s.record.linkedid:
+                s.record.answered_at = ts
+
+    def _on_HangupRequest(self, s: _CallState, e: Event, ts: float) -> None:
+        if e.get("Uniqueid") == s.record.linkedid and not s.agent_hung_up:
+            s.caller_hung_up = True  # the caller's side asked for it (BYE)
+
+    def _on_SoftHangupRequest(self, s: _CallState, e: Event, ts: float) -> None:
+        if e.get("Uniqueid") == s.record.linkedid:
+            s.soft_cause = _int(e.get("Cause"))
+
+    def _on_Hangup(self, s: _CallState, e: Event, ts: float) -> None:
+        uid = e.get("Uniqueid", "")
+        s.live.discard(uid)
+        leg = _leg(s, e)
+        if leg is not None:
+            leg.ended_at = ts
+            leg.cause = _int(e.get("Cause"))
+            leg.cause_text = e.get("Cause-txt", "")
+        if uid == s.record.linkedid:
+            cause = _int(e.get("Cause"))
+            text = e.get("Cause-txt", "")
+            if not cause and s.soft_cause:
+                cause, text = s.soft_cause, Q850.get(s.soft_cause, f"cause {s.soft_cause}")
+            s.record.hangup_cause = text or (Q850.get(cause, "") if cause else "")
+        s.record.ended_at = ts
+
+    # -- the dialplan's own reports ---------------------------------------------------------
+    def _on_UserEvent(self, s: _CallState, e: Event, ts: float) -> None:
+        kind = e.get("UserEvent")
+        if kind == "HotlineRecording":
+            s.record.recording_file = e.get("File") or None
+        elif kind == "HotlineRoute":
+            s.record.route = e.get("Route") or None
+            if s.record.decided_by is None:
+                s.record.decided_by = e.get("Decider") or None
+        elif kind == "HotlineVoicemail":
+            s.reached_voicemail = True
+        elif kind == "HotlineForward" and e.get("Status") == "ANSWER":
+            s.forward_answered_at = s.forward_answered_at or ts
+
+    # -- queue and agents ------------------------------------------------------------------
+    def _on_QueueCallerJoin(self, s: _CallState, e: Event, ts: float) -> None:
+        s.record.queued_at = s.record.queued_at or ts
+
+    def _on_QueueCallerAbandon(self, s: _CallState, e: Event, ts: float) -> None:
+        s.abandoned = True
+        s.left_queue_at = ts
+
+    def _on_QueueCallerLeave(self, s: _CallState, e: Event, ts: float) -> None:
+        s.left_queue_at = s.left_queue_at or ts
+
+    def _on_AgentRingNoAnswer(self, s: _CallState, e: Event, ts: float) -> None:
+        s.record.ring_attempts.append(
+            {"agent": e.get("MemberName"), "at": ts, "ring_seconds": _ring_seconds(e),
+             "answered": False})
+
+    def _on_AgentConnect(self, s: _CallState, e: Event, ts: float) -> None:
+        s.record.agent = e.get("MemberName") or None
+        s.record.agent_answered_at = ts
+        s.record.ring_attempts.append(
+            {"agent": s.record.agent, "at": ts, "ring_seconds": _ring_seconds(e),
+             "answered": True})
+
+    def _on_AgentComplete(self, s: _CallState, e: Event, ts: float) -> None:
+        s.talk_end = ts
+        if e.get("Reason") == "agent":
+            s.agent_hung_up = True
+            s.caller_hung_up = False
+
+    def _on_DialEnd(self, s: _CallState, e: Event, ts: float) -> None:
+        # The on-duty mobile answering a forwarded call (R7).
+        if (s.record.route == "forward" and e.get("Uniqueid") == s.record.linkedid
+                and e.get("DialStatus") == "ANSWER"):
+            s.forward_answered_at = ts
+
+    # -- reconciliation after a reconnect --------------------------------------------------
+    def resync(self, live: Iterable[Event], now: float) -> list[CallRecord]:
+        """Given Asterisk's live channels (CoreShowChannel events) after a (re)login: adopts
+        calls we were not following and finishes those whose channels are all gone."""
+        by_call: dict[str, list[Event]] = {}
+        for ch in live:
+            if ch.get("Linkedid"):
+                by_call.setdefault(ch["Linkedid"], []).append(ch)
+        finished = []
+        for linkedid in [c for c in self.calls if c not in by_call]:
+            gone = self.calls.pop(linkedid)
+            gone.record.partial = True
+            gone.record.ended_at = gone.record.ended_at or now
+            gone.record.hangup_cause = gone.record.hangup_cause or "unknown (missed)"
+            finished.append(finish(gone))
+        for linkedid, channels in by_call.items():
+            known_state = self.calls.get(linkedid)
+            if known_state is not None:
+                state = known_state
+            else:
+                first = next((c for c in channels if c.get("Uniqueid") == linkedid), channels[0])
+                age = _int(first.get("Duration")) or 0
+                state = self.calls[linkedid] = _CallState(CallRecord(linkedid, now - age))
+                state.record.partial = True
+                state.record.caller = first.get("CallerIDNum", "")
+                state.record.caller_name = _name(first.get("CallerIDName", ""),
+                                                 state.record.caller)
+                state.record.called = first.get("Exten", "")
+                state.record.answered_at = state.record.started_at
+            known = {leg.uniqueid for leg in state.record.legs}
+            for ch in channels:
+                uid = ch.get("Uniqueid", "")
+                state.live.add(uid)
+                if uid not in known:
+                    started = now - (_int(ch.get("Duration")) or 0)
+                    state.record.legs.append(Leg(uid, ch.get("Channel", ""), started,
+                                                 ch.get("CallerIDNum", "")))
+            state.live &= {c.get("Uniqueid", "") for c in channels}
+        return finished
+
+
+def _name(name: str, number: str) -> str:
+    return "" if name in ("", "<unknown>", number) else name
+
+
+def _leg(s: _CallState, e: Event) -> Leg | None:
+    uid = e.get("Uniqueid")
+    return next((leg for leg in s.record.legs if leg.uniqueid == uid), None)
+
+
+def finish(state: _CallState) -> CallRecord:
+    r = state.record
+    end = r.ended_at or r.started_at
+    if r.agent_answered_at is not None:
+        r.disposition = ANSWERED
+        r.talk_seconds = round((state.talk_end or end) - r.agent_answered_at, 3)
+    elif state.forward_answered_at is not None:
+        r.disposition = FORWARDED
+        r.talk_seconds = round(end - state.forward_answered_at, 3)
+    elif state.reached_voicemail:
+        r.disposition = VOICEMAIL
+    elif r.queued_at is not None and (state.abandoned or state.caller_hung_up):
+        r.disposition = ABANDONED
+    else:
+        r.disposition = MISSED
+    if r.queued_at is not None:
+        left = r.agent_answered_at or state.left_queue_at or end
+        r.wait_seconds = round(max(0.0, left - r.queued_at), 3)
+    if state.agent_hung_up:
+        r.hangup_by = "agent"
+    elif state.caller_hung_up:
+        r.hangup_by = "caller"
+    else:
+        r.hangup_by = "system"
+    if r.recording_file is None and r.answered_at is not None:
+        r.recording_file = f"hotline/{r.linkedid}.raw"  # the dialplan's naming (R11)
+    return r
+
+
+def _ring_seconds(e: Event) -> float | None:
+    # AgentRingNoAnswer reports RingTime in milliseconds, AgentConnect in seconds.
+    value = _int(e.get("RingTime"))
+    if value is None:
+        return None
+    return value / 1000 if e.get("Event") == "AgentRingNoAnswer" else float(value)
+
+
+def record_to_dict(record: CallRecord) -> dict[str, Any]:
+    return asdict(record)
+
+
+def record_from_dict(d: Mapping[str, Any]) -> CallRecord:
+    data = dict(d)
+    data["legs"] = [Leg(**leg) for leg in data.get("legs", [])]
+    return CallRecord(**data)
