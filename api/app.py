@@ -1,0 +1,76 @@
+"""Wiring: builds the FastAPI application from the settings, the call store and the service's
+health probe. Routes live in calls_http; nothing here touches the database at import time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from api.auth import TokenAuth
+from api.calls_http import calls_router
+from api.errors import install_handlers
+from api.schemas import Health
+from callrecords.store import CallStore
+from settings import Settings
+
+log = logging.getLogger("hotline.api")
+
+DESCRIPTION = """\
+Call records and recordings of the customer-service hotline.
+
+Every route except `/health` needs `Authorization: Bearer <token>`, with a token from the
+`[api] tokens` setting. Roles: `admin` and `qa` may read everything; `ticket` may read call
+records but not recordings. Recording downloads are audited.
+
+Errors always have the body `{"error_id": "...", "message": "...", "details": {...}}`;
+branch on `error_id`, not on `message`. Times are ISO 8601 in the company's time zone.
+"""
+
+
+def _health_body(database: bool, extra: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    body: dict[str, Any] = {**extra, "database": database}
+    # Only booleans say up/down; other values (counters, versions) are informational.
+    healthy = all(v is not False for v in body.values())
+    body["status"] = "ok" if healthy else "degraded"
+    return (200 if healthy else 503), body
+
+
+def create_app(settings: Settings, store: CallStore,
+               health: Callable[[], dict[str, Any]] | None = None) -> FastAPI:
+    app = FastAPI(
+        title="Hotline API",
+        description=DESCRIPTION,
+        version="1",
+    )
+    install_handlers(app)
+
+    @app.get("/health", response_model=Health, tags=["service"], summary="Liveness",
+             responses={503: {"model": Health, "description": "Something is down"}})
+    async def get_health() -> JSONResponse:
+        database = await run_in_threadpool(store.ping)
+        extra: dict[str, Any] = {}
+        if health is not None:
+            # Called on the event loop on purpose: the bridge it inspects lives there.
+            try:
+                extra = dict(health())
+            except Exception:
+                log.exception("the health probe failed")
+                extra = {"health_probe": False}
+        status, body = _health_body(database, extra)
+        return JSONResponse(body, status_code=status)
+
+    app.include_router(calls_router(
+        store=store,
+        auth=TokenAuth(settings.api.tokens),
+        timezone=ZoneInfo(settings.company.timezone),
+        recordings_dir=Path(settings.storage.recordings_dir),
+        page_size_max=settings.api.page_size_max,
+    ))
+    return app

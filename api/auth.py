@@ -1,0 +1,64 @@
+"""Bearer tokens -> roles. Tokens are configured in ``[api] tokens`` (token = role).
+
+Roles: ``admin`` and ``qa`` may read everything, recordings included; ``ticket`` (the ticketing
+system's integration) may read call records but not recordings (R26)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from fastapi.security import HTTPBearer
+
+from api.errors import AuthInvalid, AuthMissing
+
+RECORDING_ROLES = frozenset({"qa", "admin"})
+
+# Only documents the scheme in OpenAPI; the header is checked by TokenAuth so that a missing
+# header and a malformed one get different error ids.
+bearer_scheme = HTTPBearer(
+    auto_error=False, scheme_name="bearerAuth",
+    description="A token from the [api] tokens setting: Authorization: Bearer <token>")
+
+
+def fingerprint(token: str) -> str:
+    """Short, stable identifier of a token for logs: the token itself must never be logged."""
+    return hashlib.sha256(token.encode()).hexdigest()[:8]
+
+
+@dataclass(frozen=True)
+class Principal:
+    role: str
+    fingerprint: str
+
+    def __str__(self) -> str:
+        return f"{self.role}/{self.fingerprint}"
+
+
+def _digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+class TokenAuth:
+    def __init__(self, tokens: Mapping[str, str]) -> None:
+        # Digests have a fixed length, so compare_digest leaks nothing about token lengths.
+        self._known = [(_digest(token), role) for token, role in tokens.items()]
+
+    def identify(self, authorization: str | None) -> Principal:
+        if authorization is None or not authorization.strip():
+            raise AuthMissing()
+        scheme, _, token = authorization.strip().partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise AuthInvalid("the Authorization header is not 'Bearer <token>'")
+        given = _digest(token)
+        role: str | None = None
+        # No early exit: the time taken must not tell which (or whether a) token matched.
+        for known, known_role in self._known:
+            if hmac.compare_digest(known, given):
+                role = known_role
+        if role is None:
+            raise AuthInvalid()
+        return Principal(role, fingerprint(token))
