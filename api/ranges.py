@@ -15,7 +15,7 @@ Choices:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -82,7 +82,7 @@ def if_range_allows(if_range: str | None, etag: str | None) -> bool:
 
 
 def iter_file(f: BinaryIO, start: int, length: int,
-              chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
+              chunk_size: int = CHUNK_SIZE) -> Generator[bytes, None, None]:
     """Yields ``length`` bytes of ``f`` from ``start``, chunk by chunk, then closes ``f``.
 
     Stops early if the file turns out shorter than expected (truncated while being sent):
