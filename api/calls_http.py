@@ -15,12 +15,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.background import BackgroundTask
 
 from api.auth import RECORDING_ROLES, Principal, TokenAuth, bearer_scheme
 from api.errors import (
     ApiError,
     CallNotFound,
+    DatabaseUnavailable,
     Forbidden,
     InvalidPeriod,
     RangeNotSatisfiable,
@@ -31,7 +33,7 @@ from api.errors import (
 from api.ranges import UnsatisfiableRange, if_range_allows, iter_file, parse_range
 from api.schemas import CallOut, CallPage, Disposition, ErrorOut
 from callrecords.models import Call
-from callrecords.store import CallFilter, CallStore
+from callrecords.store import CallFilter, CallStore, StoreError
 
 log = logging.getLogger("hotline.api")
 audit = logging.getLogger("hotline.audit")
@@ -137,8 +139,12 @@ def calls_router(store: CallStore, auth: TokenAuth, timezone: tzinfo, recordings
         try:
             response = _recording(call_id, principal, range_header, if_range)
         except Exception as e:
-            status = e.status if isinstance(e, ApiError) else 503
-            error_id = e.error_id if isinstance(e, ApiError) else type(e).__name__
+            if isinstance(e, ApiError):
+                status, error_id = e.status, e.error_id
+            elif isinstance(e, SQLAlchemyError | StoreError):
+                status, error_id = 503, DatabaseUnavailable.error_id
+            else:
+                status, error_id = 500, type(e).__name__
             audit.warning("recording access refused: who=%s call=%s range=%r status=%s "
                           "error=%s", principal, call_id, asked, status, error_id,
                           extra={"role": principal.role, "token": principal.fingerprint,

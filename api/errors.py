@@ -189,7 +189,7 @@ async def _on_http(_request: Request, exc: Exception) -> JSONResponse:
     elif exc.status_code == 405:
         err = MethodNotAllowed()
     else:
-        err = ApiError(str(exc.detail), headers=exc.headers)
+        err = ApiError(str(exc.detail))
         err.status, err.error_id = exc.status_code, f"http.{exc.status_code}"
     if exc.headers:
         err.headers.update(exc.headers)
