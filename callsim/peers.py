@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -55,13 +56,20 @@ class CallResult:
         return self.returncode == 0
 
 
+def free_port(ip: str) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind((ip, 0))
+        return int(s.getsockname()[1])
+
+
 def place_call(server: str, number: str, caller: str, audio: Path, talk_seconds: float,
                local_ip: str = "127.0.0.10", caller_name: str = "", timeout: float = 120,
                ) -> CallResult:
     """One call from the trunk: talks for talk_seconds after the answer, then hangs up."""
     workdir = Path(tempfile.mkdtemp(prefix="callsim-caller-"))
+    media_port = free_port(local_ip)
     cmd = [_sipp(), server, "-sf", _scenario("caller.xml", workdir, audio), "-s", number,
-           "-i", local_ip, "-p", "0", "-mi", local_ip, "-mp", str(MEDIA_PORT), "-m", "1",
+           "-i", local_ip, "-p", "0", "-mi", local_ip, "-mp", str(media_port), "-m", "1",
            "-l", "1", "-d", str(int(talk_seconds * 1000)), "-key", "caller", caller,
            "-key", "caller_name", caller_name or caller,
            "-nostdin", "-timeout", f"{int(timeout)}s", "-timeout_error",

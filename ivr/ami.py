@@ -101,7 +101,7 @@ async def ami_fully_booted(settings: Settings) -> None:
 
     client.register_event("FullyBooted", on_booted)
     try:
-        client.connect()
+        await client.connect()  # raises at once when the port is not open yet
         await booted
     finally:
         client.close()

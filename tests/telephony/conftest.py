@@ -1,0 +1,95 @@
+"""Fixtures for the suite that goes through the real Asterisk: one hotline service (as users
+run it) for the session; SIPp agent phones and callers per test."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from callsim import AgentPhone, CallResult, place_call, tone
+from pbx.layout import Instance
+from pbx.provision import provision
+from settings import Settings, load_settings
+from tests.telephony.harness import AmiObserver, Api, Service
+
+PROJECT = Path(__file__).resolve().parents[2]
+CONFIG = Path(__file__).with_name("hotline-test.toml")
+PHONE_IPS = {"1001": "127.0.0.21", "1002": "127.0.0.22"}
+CALLER_TONE, AGENT_TONE = 600.0, 1400.0  # what each side "says", told apart in the recording
+WORKING_HOURS = "2026-11-23T10:00:00+08:00"  # a Monday morning
+
+
+@dataclass
+class Hotline:
+    settings: Settings
+    service: Service
+    ami: AmiObserver
+    api: Api
+    base: Path
+    instance: Instance
+
+    @property
+    def sip(self) -> str:
+        return self.settings.sip.bind
+
+    def call(self, caller: str, talk_seconds: float, at: str = WORKING_HOURS,
+             ) -> tuple[CallResult, float]:
+        """Places one call from the trunk as if it were `at`; returns SIPp's result and the
+        wall-clock start (to find the record)."""
+        self.ami.setvar("HOTLINE_CLOCK", at)
+        since = time.time()
+        result = place_call(self.sip, self.settings.hotline.number, caller,
+                            tone(CALLER_TONE, self.base), talk_seconds,
+                            local_ip=self.settings.sip.trunk_hosts[0], caller_name="测试客户")
+        return result, since
+
+    def ensure_running(self) -> None:
+        if self.service.proc is None or self.service.proc.poll() is not None:
+            self.service.start()
+
+
+@pytest.fixture(scope="session")
+def hotline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
+    base = tmp_path_factory.mktemp("hotline")
+    env = {
+        "HOTLINE_STORAGE__DATABASE_URL": f"sqlite:///{base}/calls.db",
+        "HOTLINE_STORAGE__RECORDINGS_DIR": str(base / "recordings"),
+        "HOTLINE_STORAGE__SPOOL_DIR": str(base / "spool"),
+        "HOTLINE_STORAGE__ASTERISK_ROOT": str(PROJECT / "var" / "asterisk"),
+        "HOTLINE_PROMPTS__CUSTOM_DIR": str(base / "prompts"),
+    }
+    settings = load_settings(CONFIG, environ=env)
+    instance = Instance.of(settings)
+    provision(instance)
+    service = Service(CONFIG, env, settings, base / "service.log")
+    service.start()
+    ami = AmiObserver(settings)
+    try:
+        yield Hotline(settings, service, ami, Api(settings), base, instance)
+    finally:
+        ami.close()
+        service.stop()
+
+
+@pytest.fixture
+def phones(hotline: Hotline) -> Iterator[Callable[..., AgentPhone]]:
+    """phones("1001") registers agent 1001's phone, answering; mode="noanswer" lets it ring."""
+    started: list[AgentPhone] = []
+
+    def start(number: str, mode: str = "answer") -> AgentPhone:
+        agent = hotline.settings.agent(number)
+        assert agent is not None
+        phone = AgentPhone(hotline.sip, number, agent.password, PHONE_IPS[number],
+                           tone(AGENT_TONE, hotline.base), mode=mode)
+        started.append(phone.start())
+        time.sleep(0.3)  # the registration's device state reaches the queue
+        return phone
+
+    yield start
+    for phone in started:
+        phone.stop()
+    hotline.ami.setvar("HOTLINE_CLOCK", "")

@@ -1,0 +1,57 @@
+"""The hotline is never unattended (R7): with the bridge down, Asterisk routes through the pyst2
+fallback AGI; a restarted bridge adopts the running Asterisk. A bad configuration starts
+nothing."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from tests.telephony.conftest import CONFIG, Hotline
+from tests.telephony.harness import user_event
+
+pytestmark = pytest.mark.asterisk
+
+
+def test_fastagi_down_calls_still_routed_by_fallback(hotline: Hotline, phones) -> None:
+    hotline.service.kill()  # the bridge dies; Asterisk keeps running
+    try:
+        phones("1001")
+        mark = hotline.ami.mark()
+        result, _ = hotline.call("13900000101", talk_seconds=8)
+        assert result.completed, result.output
+        route = hotline.ami.wait_for(mark, user_event("HotlineRoute"))
+        assert route["Route"] == "agent" and route["Decider"] == "fallback"
+        connect = hotline.ami.wait_for(mark, lambda e: e.get("Event") == "AgentConnect")
+        assert connect["MemberName"] == "1001"
+
+        mark = hotline.ami.mark()
+        hotline.call("13900000102", talk_seconds=3, at="2026-10-01T10:00:00+08:00")
+        route = hotline.ami.wait_for(mark, user_event("HotlineRoute"))
+        assert route["Route"] == "holiday" and route["Decider"] == "fallback"
+    finally:
+        hotline.service.start()  # adopts the running Asterisk
+    # The restarted bridge takes calls again through FastAGI.
+    mark = hotline.ami.mark()
+    result, since = hotline.call("13900000103", talk_seconds=6)
+    assert result.completed, result.output
+    route = hotline.ami.wait_for(mark, user_event("HotlineRoute"))
+    assert route["Decider"] == "fastagi"
+    assert hotline.api.wait_record("13900000103", since)["disposition"] == "answered"
+
+
+def test_bad_config_is_refused_naming_the_key(tmp_path) -> None:
+    bad = tmp_path / "bad.toml"
+    text = CONFIG.read_text(encoding="utf-8")
+    bad.write_text(text.replace("ring_timeout = 5", 'ring_timeout = "five"')
+                   .replace("127.0.0.1:25060", "127.0.0.1:35060"), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "hotline", "up", "-c", str(bad)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "queue.ring_timeout" in proc.stderr
+    assert "provisioning" not in proc.stderr and "Asterisk up" not in proc.stderr
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 35060))  # nothing took the SIP port: nothing started
