@@ -1,5 +1,7 @@
-"""Fixtures for the API tests: a temporary SQLite store with a handful of calls, a real WAV in
-a temporary recordings folder, and Settings built the way operators build them (env layer)."""
+"""Helpers and fixtures for the API tests: a temporary SQLite store with a handful of calls, a
+real WAV in a temporary recordings folder, and Settings built the way operators build them
+(env layer). A uniquely named module rather than conftest, so that `from api_fixtures import`
+cannot pick up another folder's conftest."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ADMIN, QA, TICKET, World, auth, make_settings
+from api_fixtures import ADMIN, QA, TICKET, World, auth, make_settings
 from fastapi.testclient import TestClient
 
 from api.app import create_app

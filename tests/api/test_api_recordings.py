@@ -8,7 +8,7 @@ import logging
 
 import pytest
 import soundfile as sf
-from conftest import ADMIN, QA, TICKET, World, auth
+from api_fixtures import ADMIN, QA, TICKET, World, auth
 from fastapi.testclient import TestClient
 
 from api.auth import fingerprint

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import QA, World, auth
+from api_fixtures import QA, World, auth
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
 
