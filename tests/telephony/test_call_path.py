@@ -112,7 +112,7 @@ def test_no_agent_signed_in_goes_to_voicemail(hotline: Hotline, phones) -> None:
     mailbox = hotline.instance.voicemail / "hotline" / hotline.settings.voicemail.mailbox
     before = set(mailbox.rglob("msg*.wav")) if mailbox.exists() else set()
     mark = hotline.ami.mark()
-    result, since = hotline.call("13900000004", talk_seconds=6)
+    _result, since = hotline.call("13900000004", talk_seconds=6)
     hotline.ami.wait_for(mark, user_event("HotlineVoicemail"))
     record = hotline.api.wait_record("13900000004", since)
     assert record["route"] == "voicemail" and record["disposition"] == "voicemail"
@@ -123,7 +123,7 @@ def test_no_agent_signed_in_goes_to_voicemail(hotline: Hotline, phones) -> None:
 
 def test_queue_timeout_overflows_to_voicemail(hotline: Hotline, phones) -> None:
     phones("1001", mode="noanswer")
-    result, since = hotline.call("13900000005", talk_seconds=hotline.settings.queue.max_wait + 6)
+    _result, since = hotline.call("13900000005", talk_seconds=hotline.settings.queue.max_wait + 6)
     record = hotline.api.wait_record("13900000005", since)
     assert record["route"] == "voicemail" and record["disposition"] == "voicemail"
     max_wait = hotline.settings.queue.max_wait
@@ -153,7 +153,7 @@ def test_closed_times_go_out_of_hours(hotline: Hotline, phones, at: str, route: 
     phones("1001")  # an agent is there, yet must not be rung
     caller = "1390000" + at[5:7] + at[8:10] + at[11:13]
     mark = hotline.ami.mark()
-    result, since = hotline.call(caller, talk_seconds=5, at=at)
+    _result, since = hotline.call(caller, talk_seconds=5, at=at)
     event = hotline.ami.wait_for(mark, user_event("HotlineRoute"))
     assert event["Route"] == route
     assert event["Prompts"].split("&")[0].endswith(f"/prompts/{greeting}")
