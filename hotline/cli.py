@@ -37,7 +37,10 @@ def _progress(message: str) -> None:
 
 @app.command()
 def up(config: ConfigOption = None,
-       verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+       verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+       external_asterisk: Annotated[bool, typer.Option(
+           help="Asterisk is run by someone else (docker compose) on the rendered folder")
+       ] = False) -> None:
     """Provision if needed, start Asterisk, the bridge and the API; Ctrl-C stops them all."""
     from hotline.service import serve
 
@@ -46,7 +49,7 @@ def up(config: ConfigOption = None,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("ivr.ami.panoramisk").setLevel(logging.WARNING)
     try:
-        asyncio.run(serve(settings, progress=_progress))
+        asyncio.run(serve(settings, progress=_progress, external_asterisk=external_asterisk))
     except KeyboardInterrupt:
         pass
     except Exception as e:

@@ -24,10 +24,12 @@ from settings import Settings
 log = logging.getLogger(__name__)
 
 
-def prepare(settings: Settings, progress: Callable[[str], None] = print) -> Instance:
+def prepare(settings: Settings, progress: Callable[[str], None] = print,
+            build_root: bool = True) -> Instance:
     """Everything before start: the root, the rendered configuration, the prompts."""
     instance = Instance.of(settings)
-    provision(instance, progress)
+    if build_root:
+        provision(instance, progress)
     render_config(settings, instance)
     install_fallback(settings, instance)
     made = render_prompts(settings, instance)
@@ -37,15 +39,19 @@ def prepare(settings: Settings, progress: Callable[[str], None] = print) -> Inst
 
 
 async def serve(settings: Settings, clock: Clock = system_clock,
-                progress: Callable[[str], None] = print) -> None:
-    instance = await asyncio.to_thread(prepare, settings, progress)
+                progress: Callable[[str], None] = print, external_asterisk: bool = False
+                ) -> None:
+    """external_asterisk: another process (docker/compose.yaml) runs Asterisk on the rendered
+    instance folder; we only render into it and wait for it to boot."""
+    instance = await asyncio.to_thread(prepare, settings, progress, not external_asterisk)
     store = CallStore(settings.storage.database_url)
     await asyncio.to_thread(store.migrate)
     asterisk = Asterisk(settings, instance)
-    asterisk.start()
+    if not external_asterisk:
+        asterisk.start()
     bridge: Bridge | None = None
     try:
-        booted = await asterisk.wait_booted()
+        booted = await asterisk.wait_booted(timeout=120 if external_asterisk else 15)
         progress(f"Asterisk up in {booted:.2f} s (SIP {settings.sip.bind}, "
                  f"AMI {settings.ami.bind})")
         bridge = Bridge(settings, store, instance, clock)
@@ -69,5 +75,6 @@ async def serve(settings: Settings, clock: Clock = system_clock,
         progress("stopping ...")
         if bridge is not None:
             await bridge.stop()
-        await asyncio.to_thread(asterisk.stop)
+        if not external_asterisk:
+            await asyncio.to_thread(asterisk.stop)
         progress("stopped")

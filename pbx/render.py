@@ -31,7 +31,7 @@ FALLBACK_LIBRARIES = ("asterisk", "chinese_calendar", "six")
 FALLBACK_LAUNCHER = """#!/usr/bin/python3
 # Installed by `hotline asterisk render`: the routing fallback when the FastAGI bridge is down.
 import sys
-sys.path[:0] = ["/opt/hotline/{instance}", "/opt/hotline/{instance}/lib"]
+sys.path[:0] = ["{code}", "{code}/lib"]
 from ivr.agi_fallback import main
 sys.exit(main())
 """
@@ -69,7 +69,8 @@ def render_config(settings: Settings, instance: Instance) -> list[Path]:
 
 def install_fallback(settings: Settings, instance: Instance) -> Path:
     """Copies the decision code and its pure-Python dependencies into the root."""
-    code = instance.host(f"/opt/hotline/{instance.name}")
+    # Under the instance folder, so a separately run Asterisk (docker/compose.yaml) sees it too.
+    code = instance.host(f"{instance.inner}/agi-lib")
     if code.exists():
         shutil.rmtree(code)
     project = Path(ivr.__file__).parent.parent
@@ -90,7 +91,7 @@ def install_fallback(settings: Settings, instance: Instance) -> Path:
     agi_bin = instance.host(f"{instance.inner}/agi-bin")
     agi_bin.mkdir(parents=True, exist_ok=True)
     launcher = agi_bin / "hotline-route.py"
-    launcher.write_text(FALLBACK_LAUNCHER.format(instance=instance.name), encoding="utf-8")
+    launcher.write_text(FALLBACK_LAUNCHER.format(code=f"{instance.inner}/agi-lib"), encoding="utf-8")
     os.chmod(launcher, 0o755)
     policy = policy_from_settings(settings, f"{instance.inner}/prompts")
     (agi_bin / "hotline-route.json").write_text(policy.to_json(), encoding="utf-8")
