@@ -70,7 +70,8 @@ def render_config(settings: Settings, instance: Instance) -> list[Path]:
 def install_fallback(settings: Settings, instance: Instance) -> Path:
     """Copies the decision code and its pure-Python dependencies into the root."""
     # Under the instance folder, so a separately run Asterisk (docker/compose.yaml) sees it too.
-    code = instance.host(f"{instance.inner}/agi-lib")
+    code_inner = f"{instance.inner}/agi-lib"
+    code = instance.host(code_inner)
     if code.exists():
         shutil.rmtree(code)
     project = Path(ivr.__file__).parent.parent
@@ -91,7 +92,7 @@ def install_fallback(settings: Settings, instance: Instance) -> Path:
     agi_bin = instance.host(f"{instance.inner}/agi-bin")
     agi_bin.mkdir(parents=True, exist_ok=True)
     launcher = agi_bin / "hotline-route.py"
-    launcher.write_text(FALLBACK_LAUNCHER.format(code=f"{instance.inner}/agi-lib"), encoding="utf-8")
+    launcher.write_text(FALLBACK_LAUNCHER.format(code=code_inner), encoding="utf-8")
     os.chmod(launcher, 0o755)
     policy = policy_from_settings(settings, f"{instance.inner}/prompts")
     (agi_bin / "hotline-route.json").write_text(policy.to_json(), encoding="utf-8")

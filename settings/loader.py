@@ -18,24 +18,33 @@ ENV_PREFIX = "HOTLINE_"
 ENV_NESTING = "__"
 
 
-def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+# Tables that are data, not sections: given anywhere, they replace the default whole. Merging
+# api.tokens would keep the embedded "change-me" tokens valid beside the operator's own.
+REPLACED_TABLES = {("api", "tokens")}
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any], path: tuple[str, ...] = ()
+           ) -> dict[str, Any]:
     """Tables merge key by key; any other value (lists included) replaces the default."""
     out = dict(base)
     for key, value in over.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
+        if (isinstance(value, Mapping) and isinstance(out.get(key), dict)
+                and (*path, key) not in REPLACED_TABLES):
+            out[key] = _merge(out[key], value, (*path, key))
         else:
             out[key] = value
     return out
 
 
 def _env_value(raw: str) -> Any:
-    # Environment values may be TOML literals (numbers, lists, inline tables); anything that
-    # does not parse as one is taken as a plain string, so HOTLINE_AMI__SECRET=abc just works.
-    try:
-        return tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
-        return raw
+    # Lists and tables are written as TOML literals; any other value stays a string, which the
+    # schema converts where a number or boolean is expected (a phone number stays a string).
+    if raw.lstrip()[:1] in ("[", "{"):
+        try:
+            return tomllib.loads(f"v = {raw}")["v"]
+        except tomllib.TOMLDecodeError:
+            return raw
+    return raw
 
 
 def _env_layer(environ: Mapping[str, str]) -> dict[str, Any]:

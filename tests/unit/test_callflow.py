@@ -1,0 +1,131 @@
+"""Call records assembled from AMI events (R12): a captured real call, and synthetic ones."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ivr.callflow import CallTracker, record_from_dict, record_to_dict
+
+DATA = Path(__file__).with_name("data")
+L = "1700000000.1"
+
+
+def feed_all(events: list[dict[str, Any]]) -> list:
+    tracker = CallTracker()
+    out = [r for e in events if (r := tracker.feed(e, 0.0)) is not None]
+    assert not tracker.calls  # every call that started also ended
+    return out
+
+
+def ev(name: str, ts: float, uid: str = L, **fields: str) -> dict[str, Any]:
+    return {"Event": name, "Timestamp": str(1700000000 + ts), "Uniqueid": uid, "Linkedid": L,
+            **fields}
+
+
+def caller_leg(ts: float = 0.0) -> list[dict[str, Any]]:
+    return [ev("Newchannel", ts, Channel="PJSIP/trunk-1", CallerIDNum="13900000000",
+               CallerIDName="王先生", Exten="4008001234"),
+            ev("Newstate", ts + 0.01, ChannelStateDesc="Up"),
+            ev("UserEvent", ts + 0.02, UserEvent="HotlineRecording", File=f"hotline/{L}.raw"),
+            ev("UserEvent", ts + 0.03, UserEvent="HotlineRoute", Route="agent",
+               Decider="fastagi")]
+
+
+def test_captured_answered_call() -> None:
+    events = json.loads((DATA / "answered_call_events.json").read_text(encoding="utf-8"))
+    [r] = feed_all(events)
+    assert r.caller == "13900001111" and r.caller_name == "Wang"
+    assert r.called == "4008001234"
+    assert r.route == "agent" and r.decided_by == "fastagi"
+    assert r.agent == "1001" and r.disposition == "answered"
+    assert r.answered_at - r.started_at < 0.01
+    assert r.started_at < r.queued_at < r.agent_answered_at < r.ended_at
+    assert abs(r.wait_seconds - (r.agent_answered_at - r.queued_at)) < 0.001  # rounded to ms
+    assert 14 < r.talk_seconds < 16
+    assert r.hangup_cause == "Normal Clearing" and r.hangup_by == "caller"
+    assert len(r.legs) == 4 and all(leg.ended_at for leg in r.legs)
+    assert r.recording_file == f"hotline/{r.linkedid}.raw"
+
+
+def test_abandoned_in_queue_keeps_the_wait() -> None:
+    events = [*caller_leg(), ev("QueueCallerJoin", 3.0),
+              ev("HangupRequest", 10.5),
+              ev("QueueCallerAbandon", 10.5, HoldTime="7"),
+              ev("Hangup", 10.6, Cause="16", **{"Cause-txt": "Normal Clearing"})]
+    [r] = feed_all(events)
+    assert r.disposition == "abandoned" and r.route == "agent"
+    assert r.wait_seconds == 7.5 and r.talk_seconds == 0
+    assert r.hangup_by == "caller" and r.agent is None
+
+
+def test_ring_no_answer_then_next_agent() -> None:
+    events = [*caller_leg(), ev("QueueCallerJoin", 1.0),
+              ev("AgentRingNoAnswer", 16.0, MemberName="1001", RingTime="15000"),
+              ev("AgentConnect", 18.0, MemberName="1002", RingTime="1", HoldTime="17"),
+              ev("AgentComplete", 30.0, MemberName="1002", TalkTime="12", Reason="agent"),
+              ev("Hangup", 30.1, Cause="16", **{"Cause-txt": "Normal Clearing"})]
+    [r] = feed_all(events)
+    assert r.agent == "1002" and r.disposition == "answered"
+    assert r.ring_attempts[0] == {"agent": "1001", "at": 1700000016.0, "ring_seconds": 15.0,
+                                  "answered": False}
+    assert r.wait_seconds == 17.0 and r.talk_seconds == 12.0 and r.hangup_by == "agent"
+
+
+def test_overflow_to_voicemail() -> None:
+    events = [*caller_leg(), ev("QueueCallerJoin", 1.0), ev("QueueCallerLeave", 121.0),
+              ev("UserEvent", 121.1, UserEvent="HotlineRoute", Route="voicemail",
+                 Decider="queue"),
+              ev("UserEvent", 123.0, UserEvent="HotlineVoicemail"),
+              ev("Hangup", 140.0, Cause="16")]
+    [r] = feed_all(events)
+    assert r.route == "voicemail" and r.decided_by == "fastagi"
+    assert r.disposition == "voicemail" and r.wait_seconds == 120.0
+
+
+def test_forwarded_to_mobile() -> None:
+    events = [*caller_leg()[:3],
+              ev("UserEvent", 0.1, UserEvent="HotlineRoute", Route="forward", Decider="fallback"),
+              ev("DialEnd", 8.0, DialStatus="ANSWER", DestChannel="PJSIP/trunk-2"),
+              ev("Hangup", 38.0, Cause="0")]
+    [r] = feed_all(events)
+    assert r.disposition == "forwarded" and r.talk_seconds == 30.0
+    assert r.decided_by == "fallback"
+
+
+def test_hung_up_during_greeting_is_missed_with_unknown_cause_resolved() -> None:
+    events = [*caller_leg(), ev("SoftHangupRequest", 1.0, Cause="16"),
+              ev("Hangup", 1.1, Cause="0", **{"Cause-txt": "Unknown"})]
+    [r] = feed_all(events)
+    assert r.disposition == "missed" and r.hangup_cause == "Normal Clearing"
+
+
+def test_events_of_unknown_calls_are_ignored() -> None:
+    tracker = CallTracker()
+    assert tracker.feed(ev("Hangup", 1.0), 0.0) is None
+    assert tracker.feed({"Event": "FullyBooted"}, 0.0) is None
+    assert not tracker.calls
+
+
+def test_resync_adopts_live_calls_and_finishes_lost_ones() -> None:
+    tracker = CallTracker()
+    for e in caller_leg():
+        tracker.feed(e, 0.0)
+    # After a reconnect: our call is gone, another one is live.
+    other = {"Event": "CoreShowChannel", "Linkedid": "99.1", "Uniqueid": "99.1",
+             "Channel": "PJSIP/trunk-9", "CallerIDNum": "13911112222", "Duration": "00:00:07",
+             "Exten": "4008001234"}
+    [lost] = tracker.resync([other], now=1700000100.0)
+    assert lost.linkedid == L and lost.partial and lost.ended_at == 1700000100.0
+    adopted = tracker.calls["99.1"].record
+    assert adopted.partial and adopted.caller == "13911112222"
+    r = tracker.feed({"Event": "Hangup", "Linkedid": "99.1", "Uniqueid": "99.1",
+                      "Timestamp": "1700000110", "Cause": "16"}, 0.0)
+    assert r is not None and r.partial and r.ended_at == 1700000110.0
+
+
+def test_record_round_trips_through_the_spool_format() -> None:
+    [r] = feed_all([*caller_leg(), ev("Hangup", 2.0, Cause="16")])
+    again = record_from_dict(json.loads(json.dumps(record_to_dict(r))))
+    assert again == r
