@@ -59,7 +59,8 @@ def up(config: ConfigOption = None,
 
 @app.command("demo-call")
 def demo_call(config: ConfigOption = None,
-              seconds: Annotated[float, typer.Option(help="how long the caller talks")] = 8,
+              seconds: Annotated[float, typer.Option(
+                  help="how long the caller stays on the line")] = 18,
               at: Annotated[str, typer.Option(help="route as if it were this ISO time")] = "",
               ) -> None:
     """Place one simulated call (SIPp caller + SIPp agent phone) against the running service."""

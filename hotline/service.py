@@ -9,8 +9,8 @@ import signal
 from collections.abc import Callable
 
 import uvicorn
-from api.app import create_app
 
+from api.app import create_app
 from callrecords.store import CallStore
 from ivr.agi_server import Clock, system_clock
 from ivr.bridge import Bridge
