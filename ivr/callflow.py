@@ -227,24 +227,48 @@ class CallTracker:
                 state = known_state
             else:
                 first = next((c for c in channels if c.get("Uniqueid") == linkedid), channels[0])
-                age = _int(first.get("Duration")) or 0
-                state = self.calls[linkedid] = _CallState(CallRecord(linkedid, now - age))
+                state = self.calls[linkedid] = _CallState(
+                    CallRecord(linkedid, now - _duration(first)))
                 state.record.partial = True
                 state.record.caller = first.get("CallerIDNum", "")
                 state.record.caller_name = _name(first.get("CallerIDName", ""),
                                                  state.record.caller)
                 state.record.called = first.get("Exten", "")
                 state.record.answered_at = state.record.started_at
+                _adopt_agent(state, channels, now)
             known = {leg.uniqueid for leg in state.record.legs}
             for ch in channels:
                 uid = ch.get("Uniqueid", "")
                 state.live.add(uid)
                 if uid not in known:
-                    started = now - (_int(ch.get("Duration")) or 0)
+                    started = now - _duration(ch)
                     state.record.legs.append(Leg(uid, ch.get("Channel", ""), started,
                                                  ch.get("CallerIDNum", "")))
             state.live &= {c.get("Uniqueid", "") for c in channels}
         return finished
+
+
+def _duration(channel: Event) -> float:
+    """CoreShowChannel's Duration is HH:MM:SS."""
+    seconds = 0
+    for part in str(channel.get("Duration", "")).split(":"):
+        value = _int(part)
+        if value is None:
+            return 0.0
+        seconds = seconds * 60 + value
+    return float(seconds)
+
+
+def _adopt_agent(state: _CallState, channels: list[Event], now: float) -> None:
+    """A call adopted mid-way (bridge restarted): an agent's phone channel in it means an agent
+    is talking; its age is the best estimate of when the agent answered."""
+    for ch in channels:
+        endpoint = str(ch.get("Channel", "")).removeprefix("PJSIP/").rpartition("-")[0]
+        if ch.get("Channel", "").startswith("PJSIP/") and endpoint and endpoint != "trunk":
+            state.record.agent = endpoint
+            state.record.route = "agent"
+            state.record.agent_answered_at = now - _duration(ch)
+            return
 
 
 def _name(name: str, number: str) -> str:

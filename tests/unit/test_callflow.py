@@ -116,13 +116,20 @@ def test_resync_adopts_live_calls_and_finishes_lost_ones() -> None:
     other = {"Event": "CoreShowChannel", "Linkedid": "99.1", "Uniqueid": "99.1",
              "Channel": "PJSIP/trunk-9", "CallerIDNum": "13911112222", "Duration": "00:00:07",
              "Exten": "4008001234"}
-    [lost] = tracker.resync([other], now=1700000100.0)
+    agent_leg = {"Event": "CoreShowChannel", "Linkedid": "99.1", "Uniqueid": "99.4",
+                 "Channel": "PJSIP/1002-00000004", "Duration": "00:00:05"}
+    [lost] = tracker.resync([other, agent_leg], now=1700000100.0)
     assert lost.linkedid == L and lost.partial and lost.ended_at == 1700000100.0
     adopted = tracker.calls["99.1"].record
     assert adopted.partial and adopted.caller == "13911112222"
+    assert adopted.started_at == 1700000093.0
+    assert adopted.agent == "1002" and adopted.agent_answered_at == 1700000095.0
+    assert tracker.feed({"Event": "Hangup", "Linkedid": "99.1", "Uniqueid": "99.4",
+                         "Timestamp": "1700000110", "Cause": "16"}, 0.0) is None
     r = tracker.feed({"Event": "Hangup", "Linkedid": "99.1", "Uniqueid": "99.1",
                       "Timestamp": "1700000110", "Cause": "16"}, 0.0)
     assert r is not None and r.partial and r.ended_at == 1700000110.0
+    assert r.disposition == "answered" and r.talk_seconds == 15.0
 
 
 def test_record_round_trips_through_the_spool_format() -> None:
