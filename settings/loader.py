@@ -37,9 +37,9 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any], path: tuple[str, ...] 
 
 
 def _env_value(raw: str) -> Any:
-    # Lists and tables are written as TOML literals; any other value stays a string, which the
-    # schema converts where a number or boolean is expected (a phone number stays a string).
-    if raw.lstrip()[:1] in ("[", "{"):
+    # Lists, tables and quoted strings are TOML literals; any other value stays a string, which
+    # the schema converts where a number or boolean is expected (a phone number stays a string).
+    if raw.lstrip()[:1] in ("[", "{", '"', "'"):
         try:
             return tomllib.loads(f"v = {raw}")["v"]
         except tomllib.TOMLDecodeError:

@@ -84,3 +84,12 @@ def test_bad_environment_value_names_key_and_source() -> None:
     with pytest.raises(ConfigError) as err:
         load_settings(environ={"HOTLINE_QUEUE__RING_TIMEOUT": "0"})
     assert err.value.key == "queue.ring_timeout" and "environment" in str(err.value)
+
+
+def test_env_values_stay_strings_unless_toml_literals() -> None:
+    s = load_settings(environ={"HOTLINE_AFTER_HOURS__FORWARD_TO": "13800000000",
+                               "HOTLINE_COMPANY__TIMEZONE": '"Europe/Paris"',
+                               "HOTLINE_SIP__TRUNK_HOSTS": '["127.0.0.11", "127.0.0.12"]'})
+    assert s.after_hours.forward_to == "13800000000"
+    assert s.company.timezone == "Europe/Paris"
+    assert s.sip.trunk_hosts == ["127.0.0.11", "127.0.0.12"]
