@@ -104,8 +104,11 @@ class AgentPhone:
             raise SippError(f"agent {self.number} failed to register: "
                             f"{(proc.stdout + proc.stderr)[-800:]}")
 
-    def start(self) -> AgentPhone:
-        self.register()
+    def start(self, register: bool = True) -> AgentPhone:
+        """register=False: a plain phone behind the trunk (the on-duty mobile), no REGISTER."""
+        self.registered = register
+        if register:
+            self.register()
         scenario = "agent_uas.xml" if self.mode == "answer" else "agent_noanswer.xml"
         cmd = [_sipp(), self.server, "-sf", _scenario(scenario, self.workdir, self.audio),
                "-i", self.local_ip, "-p", str(self.port), "-mi", self.local_ip,
@@ -123,7 +126,7 @@ class AgentPhone:
                 self.proc.kill()
                 self.proc.wait(timeout=5)
         self.proc = None
-        if unregister:
+        if unregister and getattr(self, "registered", False):
             try:
                 self.register(expires=0)
             except SippError:

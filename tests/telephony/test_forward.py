@@ -1,0 +1,66 @@
+"""R7 with an on-duty mobile configured: out of hours the call is forwarded out through the
+trunk, and the record says forwarded. A second hotline instance (its own ports) runs with
+after_hours.forward_to set; a SIPp phone at the trunk's address answers as the mobile."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from callsim import AgentPhone, place_call, tone
+from settings import load_settings
+from tests.telephony.conftest import AGENT_TONE, CALLER_TONE, CONFIG, PROJECT
+from tests.telephony.harness import AmiObserver, Api, Service, user_event
+
+pytestmark = pytest.mark.asterisk
+MOBILE = "13812345678"
+
+
+@pytest.fixture(scope="module")
+def forwarding(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
+    base = tmp_path_factory.mktemp("forward")
+    env = {
+        "HOTLINE_SIP__BIND": "127.0.0.1:26060", "HOTLINE_AMI__BIND": "127.0.0.1:26038",
+        "HOTLINE_AGI__BIND": "127.0.0.1:26573", "HOTLINE_API__BIND": "127.0.0.1:26080",
+        "HOTLINE_STORAGE__ASTERISK_INSTANCE": "test-forward",
+        "HOTLINE_AFTER_HOURS__FORWARD_TO": MOBILE,
+        "HOTLINE_STORAGE__DATABASE_URL": f"sqlite:///{base}/calls.db",
+        "HOTLINE_STORAGE__RECORDINGS_DIR": str(base / "recordings"),
+        "HOTLINE_STORAGE__SPOOL_DIR": str(base / "spool"),
+        "HOTLINE_STORAGE__ASTERISK_ROOT": str(PROJECT / "var" / "asterisk"),
+    }
+    settings = load_settings(CONFIG, environ=env)
+    service = Service(CONFIG, env, settings, base / "service.log")
+    service.start()
+    ami = AmiObserver(settings)
+    # The carrier's side of the forward: the trunk's contact is <first trunk host>:5060.
+    mobile = AgentPhone(settings.sip.bind, MOBILE, "", settings.sip.trunk_hosts[0],
+                        tone(AGENT_TONE, base), port=5060).start(register=False)
+    try:
+        yield settings, ami, Api(settings), base
+    finally:
+        mobile.stop()
+        ami.close()
+        service.stop()
+
+
+def test_out_of_hours_call_is_forwarded_to_the_mobile(forwarding: tuple) -> None:
+    settings, ami, api, base = forwarding
+    ami.setvar("HOTLINE_CLOCK", "2026-10-01T10:00:00+08:00")  # National Day
+    mark = ami.mark()
+    since = time.time()
+    result = place_call(settings.sip.bind, settings.hotline.number, "13900000201",
+                        tone(CALLER_TONE, base), 9, local_ip=settings.sip.trunk_hosts[0])
+    assert result.completed, result.output
+    route = ami.wait_for(mark, user_event("HotlineRoute"))
+    assert route["Route"] == "forward" and route["Closed"] == "holiday"
+    answered = ami.wait_for(mark, lambda e: e.get("Event") == "DialEnd"
+                            and e.get("DestChannel", "").startswith("PJSIP/trunk"))
+    assert answered["DialStatus"] == "ANSWER"
+    record = api.wait_record("13900000201", since)
+    assert record["route"] == "forward" and record["disposition"] == "forwarded"
+    assert record["agent"] is None and record["talk_seconds"] > 1.0
+    assert any(leg["channel"].startswith("PJSIP/trunk") and leg["answered_at"]
+               for leg in record["legs"][1:])  # the outbound leg to the mobile
