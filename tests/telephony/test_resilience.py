@@ -55,3 +55,28 @@ def test_bad_config_is_refused_naming_the_key(tmp_path) -> None:
     assert "provisioning" not in proc.stderr and "Asterisk up" not in proc.stderr
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 35060))  # nothing took the SIP port: nothing started
+
+
+def test_bridge_restart_mid_call_still_records_the_call(hotline: Hotline, phones) -> None:
+    """The bridge dies while a caller talks to an agent; the restarted bridge adopts the running
+    Asterisk (the call goes on) and, from the live channels, the call: its record is written,
+    marked partial, with the agent and the recording."""
+    import threading
+
+    phones("1001")
+    mark = hotline.ami.mark()
+    outcome: dict = {}
+    caller = threading.Thread(target=lambda: outcome.update(
+        zip(("result", "since"), hotline.call("13900000301", talk_seconds=16)), strict=False))
+    caller.start()
+    try:
+        hotline.ami.wait_for(mark, lambda e: e.get("Event") == "AgentConnect", timeout=20)
+        hotline.service.kill()
+        hotline.service.start()
+    finally:
+        caller.join(timeout=60)
+    assert outcome["result"].completed, outcome["result"].output  # the call was not dropped
+    record = hotline.api.wait_record("13900000301", outcome["since"])
+    assert record["partial"] is True
+    assert record["agent"] == "1001" and record["disposition"] == "answered"
+    assert record["recording"] is not None and record["recording"]["channels"] == 2
