@@ -66,8 +66,11 @@ def test_bridge_restart_mid_call_still_records_the_call(hotline: Hotline, phones
     phones("1001")
     mark = hotline.ami.mark()
     outcome: dict = {}
-    caller = threading.Thread(target=lambda: outcome.update(
-        zip(("result", "since"), hotline.call("13900000301", talk_seconds=16)), strict=False))
+
+    def place() -> None:
+        outcome["result"], outcome["since"] = hotline.call("13900000301", talk_seconds=16)
+
+    caller = threading.Thread(target=place)
     caller.start()
     try:
         hotline.ami.wait_for(mark, lambda e: e.get("Event") == "AgentConnect", timeout=20)
