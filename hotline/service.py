@@ -14,6 +14,8 @@ from api.app import create_app
 from callrecords.store import CallStore
 from ivr.agi_server import Clock, system_clock
 from ivr.bridge import Bridge
+from ivr.policy import policy_from_settings
+from ivr.schedule import calendar_warnings, local_time
 from pbx.layout import Instance
 from pbx.process import Asterisk
 from pbx.prompts import render_prompts
@@ -43,6 +45,9 @@ async def serve(settings: Settings, clock: Clock = system_clock,
                 ) -> None:
     """external_asterisk: another process (docker/compose.yaml) runs Asterisk on the rendered
     instance folder; we only render into it and wait for it to boot."""
+    policy = policy_from_settings(settings, "")
+    for warning in calendar_warnings(policy.schedule, local_time(policy.schedule, clock()).date()):
+        progress(f"warning: {warning}; list that year's closed/open days in [holidays]")
     instance = await asyncio.to_thread(prepare, settings, progress, not external_asterisk)
     store = CallStore(settings.storage.database_url)
     await asyncio.to_thread(store.migrate)

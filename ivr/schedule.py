@@ -117,6 +117,19 @@ def classify(schedule: Schedule, day: date) -> DayInfo:
     return DayInfo(DayKind.WEEKEND if weekend else DayKind.WORKDAY, own)
 
 
+def calendar_warnings(schedule: Schedule, today: date) -> list[str]:
+    """What an operator must hear at start: years (this one and the next) the statutory
+    calendar cannot answer for, where the decision falls back to weekends only."""
+    if schedule.calendar != "cn":
+        return []
+    warnings = []
+    for year in (today.year, today.year + 1):
+        warning = _statutory(date(year, 6, 1))[3]
+        if warning:
+            warnings.append(warning)
+    return warnings
+
+
 def is_open(info: DayInfo, at: time) -> bool:
     return any(start <= at < end for start, end in info.hours)
 

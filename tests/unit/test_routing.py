@@ -107,3 +107,13 @@ def test_clock_override_parsing() -> None:
     assert parse_clock_override("2026-10-01T10:00:00+08:00") == at("2026-10-01T10:00")
     with pytest.raises(ValueError):
         parse_clock_override("2026-10-01T10:00:00")
+
+
+def test_start_warns_about_years_the_calendar_does_not_cover() -> None:
+    from datetime import date
+
+    from ivr.schedule import calendar_warnings
+
+    warnings = calendar_warnings(schedule(), date(2026, 11, 23))
+    assert len(warnings) == 1 and "2027" in warnings[0]  # 2026 covered, 2027 not yet
+    assert calendar_warnings(schedule(calendar="none"), date(2026, 11, 23)) == []
