@@ -78,6 +78,10 @@ class AmiClient(Manager):  # type: ignore[misc]
         self._closing = True
         super().close()
 
+    @property
+    def logged_in(self) -> bool:
+        return self._logged_in.is_set()
+
     async def wait_login(self, timeout: float | None = None) -> None:
         await asyncio.wait_for(self._logged_in.wait(), timeout or self.timeout)
 

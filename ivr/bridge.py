@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import soundfile as sf
+
 from callrecords.store import CallStore, StoreError
 from ivr.agi_server import Clock, RoutingServer, system_clock
 from ivr.ami import AmiClient, AmiError
@@ -68,7 +70,7 @@ class Bridge:
         self.ami.close()
 
     def health(self) -> dict[str, Any]:
-        return {"asterisk": self.ami._logged_in.is_set(),
+        return {"asterisk": self.ami.logged_in,
                 "fastagi": bool(self._server and self._server.is_serving()),
                 "pending_records": self._pending_count()}
 
@@ -143,8 +145,6 @@ class Bridge:
         return [(0.0, record.agent_answered_at - start + self._intro_seconds(record.agent))]
 
     def _intro_seconds(self, agent: str | None) -> float:
-        import soundfile as sf
-
         try:
             info = sf.info(str(self.instance.prompts / f"agent_intro_{agent}.wav"))
             return float(info.frames) / info.samplerate
