@@ -26,6 +26,18 @@ from settings import Settings
 log = logging.getLogger(__name__)
 
 
+def default_secrets(settings: Settings) -> list[str]:
+    """Keys still holding the shipped example secrets ("change-me..."): fine for a first run on
+    loopback, not for a hotline the public can reach."""
+    found = [f"agents[{i}].password" for i, a in enumerate(settings.agents)
+             if a.password.startswith("change-me")]
+    if settings.ami.secret.startswith("change-me"):
+        found.append("ami.secret")
+    if any(token.startswith("change-me") for token in settings.api.tokens):
+        found.append("api.tokens")
+    return found
+
+
 def prepare(settings: Settings, progress: Callable[[str], None] = print,
             build_root: bool = True) -> Instance:
     """Everything before start: the root, the rendered configuration, the prompts."""
@@ -45,6 +57,8 @@ async def serve(settings: Settings, clock: Clock = system_clock,
                 ) -> None:
     """external_asterisk: another process (docker/compose.yaml) runs Asterisk on the rendered
     instance folder; we only render into it and wait for it to boot."""
+    for key in default_secrets(settings):
+        progress(f"warning: {key} still has its example value; set your own before going live")
     policy = policy_from_settings(settings, "")
     for warning in calendar_warnings(policy.schedule, local_time(policy.schedule, clock()).date()):
         progress(f"warning: {warning}; list that year's closed/open days in [holidays]")

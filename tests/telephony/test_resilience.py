@@ -83,3 +83,21 @@ def test_bridge_restart_mid_call_still_records_the_call(hotline: Hotline, phones
     assert record["partial"] is True
     assert record["agent"] == "1001" and record["disposition"] == "answered"
     assert record["recording"] is not None and record["recording"]["channels"] == 2
+
+
+def test_calls_from_unknown_hosts_or_to_other_numbers_are_refused(hotline: Hotline) -> None:
+    """Only the carrier's hosts may call in, and only the hotline number is answered."""
+    from callsim import place_call, tone
+
+    audio = tone(600.0, hotline.base)
+    mark = hotline.ami.mark()
+    stranger = place_call(hotline.sip, hotline.settings.hotline.number, "13900000401", audio,
+                          2, local_ip="127.0.0.99", timeout=15)
+    assert not stranger.completed
+    wrong = place_call(hotline.sip, "4008009999", "13900000402", audio, 2,
+                       local_ip=hotline.settings.sip.trunk_hosts[0], timeout=15)
+    assert not wrong.completed
+    events = hotline.ami.since(mark)
+    assert not any(e.get("Event") == "UserEvent" for e in events)  # nothing was routed
+    assert not any(e.get("Event") == "Newstate" and e.get("ChannelStateDesc") == "Up"
+                   for e in events)  # nothing was answered

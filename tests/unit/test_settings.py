@@ -93,3 +93,13 @@ def test_env_values_stay_strings_unless_toml_literals() -> None:
     assert s.after_hours.forward_to == "13800000000"
     assert s.company.timezone == "Europe/Paris"
     assert s.sip.trunk_hosts == ["127.0.0.11", "127.0.0.12"]
+
+
+def test_example_secrets_are_reported_at_start() -> None:
+    from hotline.service import default_secrets
+
+    assert set(default_secrets(load_settings(environ={}))) == {
+        "agents[0].password", "agents[1].password", "ami.secret", "api.tokens"}
+    own = load_settings(environ={"HOTLINE_AMI__SECRET": "s3cret-x",
+                                 "HOTLINE_API__TOKENS": '{ "t0k3n" = "qa" }'})
+    assert "ami.secret" not in default_secrets(own) and "api.tokens" not in default_secrets(own)
