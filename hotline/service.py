@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import socket
 from collections.abc import Callable
 
 import uvicorn
@@ -24,6 +25,35 @@ from pbx.render import install_fallback, render_config
 from settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+class ServiceError(RuntimeError):
+    pass
+
+
+def _port_free(bind: str, kind: int) -> bool:
+    host, _, port = bind.rpartition(":")
+    with socket.socket(socket.AF_INET, kind) as s:
+        if kind == socket.SOCK_STREAM:  # a listener of ours in TIME_WAIT is no obstacle
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, int(port)))
+        except OSError:
+            return False
+    return True
+
+
+def preflight(settings: Settings, asterisk_running: bool) -> None:
+    """Refuses to start, before anything is started, when a port we need is taken. SIP and
+    AMI are expected to be taken when we adopt our own running Asterisk."""
+    checks = [("api.bind", settings.api.bind, socket.SOCK_STREAM),
+              ("agi.bind", settings.agi.bind, socket.SOCK_STREAM)]
+    if not asterisk_running:
+        checks += [("sip.bind", settings.sip.bind, socket.SOCK_DGRAM),
+                   ("ami.bind", settings.ami.bind, socket.SOCK_STREAM)]
+    for key, bind, kind in checks:
+        if not _port_free(bind, kind):
+            raise ServiceError(f"{key} {bind} is already in use by another program")
 
 
 def default_secrets(settings: Settings) -> list[str]:
@@ -62,10 +92,11 @@ async def serve(settings: Settings, clock: Clock = system_clock,
     policy = policy_from_settings(settings, "")
     for warning in calendar_warnings(policy.schedule, local_time(policy.schedule, clock()).date()):
         progress(f"warning: {warning}; list that year's closed/open days in [holidays]")
+    asterisk = Asterisk(settings, Instance.of(settings))
+    preflight(settings, asterisk_running=external_asterisk or asterisk.running_pid() is not None)
     instance = await asyncio.to_thread(prepare, settings, progress, not external_asterisk)
     store = CallStore(settings.storage.database_url)
     await asyncio.to_thread(store.migrate)
-    asterisk = Asterisk(settings, instance)
     if not external_asterisk:
         asterisk.start()
     bridge: Bridge | None = None
@@ -89,7 +120,9 @@ async def serve(settings: Settings, clock: Clock = system_clock,
         await asyncio.wait({server_task, asyncio.create_task(stop.wait())},
                                      return_when=asyncio.FIRST_COMPLETED)
         server.should_exit = True
-        await asyncio.wait_for(server_task, 10)
+        await asyncio.wait_for(asyncio.shield(server_task), 10)
+        if not server_task.cancelled() and isinstance(server_task.exception(), SystemExit):
+            raise ServiceError(f"the API could not start on {settings.api.bind}")
     finally:
         progress("stopping ...")
         if bridge is not None:

@@ -42,7 +42,8 @@ class Asterisk:
     def pid_file(self) -> Path:
         return self.instance.run / "asterisk.pid"
 
-    def _stale_pid(self) -> int | None:
+    def running_pid(self) -> int | None:
+        """The PID of this instance's Asterisk if one is running (e.g. left by a killed bridge)."""
         try:
             pid = int(self.pid_file.read_text().strip())
             os.kill(pid, 0)
@@ -53,7 +54,7 @@ class Asterisk:
     def start(self) -> None:
         """Starts Asterisk, or adopts the one still running for this instance: a bridge that
         restarts (crash, upgrade) must not drop the calls in progress."""
-        running = self._stale_pid()
+        running = self.running_pid()
         if running is not None:
             self.adopted = running
             self.cli("core reload")
