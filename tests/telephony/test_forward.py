@@ -4,12 +4,15 @@ after_hours.forward_to set; a SIPp phone at the trunk's address answers as the m
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 from collections.abc import Iterator
 
 import pytest
 
 from callsim import AgentPhone, place_call, tone
+from pbx.layout import Instance
 from settings import load_settings
 from tests.telephony.conftest import AGENT_TONE, CALLER_TONE, CONFIG, PROJECT
 from tests.telephony.harness import AmiObserver, Api, Service, user_event
@@ -39,7 +42,7 @@ def forwarding(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
     mobile = AgentPhone(settings.sip.bind, MOBILE, "", settings.sip.trunk_hosts[0],
                         tone(AGENT_TONE, base), port=5060).start(register=False)
     try:
-        yield settings, ami, Api(settings), base
+        yield settings, ami, Api(settings), base, service
     finally:
         mobile.stop()
         ami.close()
@@ -47,7 +50,7 @@ def forwarding(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
 
 
 def test_out_of_hours_call_is_forwarded_to_the_mobile(forwarding: tuple) -> None:
-    settings, ami, api, base = forwarding
+    settings, ami, api, base, _ = forwarding
     ami.setvar("HOTLINE_CLOCK", "2026-10-01T10:00:00+08:00")  # National Day
     mark = ami.mark()
     since = time.time()
@@ -64,3 +67,17 @@ def test_out_of_hours_call_is_forwarded_to_the_mobile(forwarding: tuple) -> None
     assert record["agent"] is None and record["talk_seconds"] > 1.0
     assert any(leg["channel"].startswith("PJSIP/trunk") and leg["answered_at"]
                for leg in record["legs"][1:])  # the outbound leg to the mobile
+
+
+def test_ctrl_c_stops_asterisk_too(forwarding: tuple) -> None:
+    """`hotline up` owns the Asterisk it started: Ctrl-C (SIGINT) stops both, ports freed."""
+    settings, _, _, _, service = forwarding
+    pid = int(Instance.of(settings).run.joinpath("asterisk.pid").read_text())
+    os.kill(pid, 0)  # running now
+    service.stop()
+    assert service.proc is not None and service.proc.returncode == 0
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    host, _, port = settings.sip.bind.rpartition(":")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind((host, int(port)))
