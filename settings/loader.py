@@ -18,19 +18,23 @@ ENV_PREFIX = "HOTLINE_"
 ENV_NESTING = "__"
 
 
-# Tables that are data, not sections: given anywhere, they replace the default whole. Merging
-# api.tokens would keep the embedded "change-me" tokens valid beside the operator's own.
-REPLACED_TABLES = {("api", "tokens")}
+# Tables that are data, not sections: a file that gives one replaces the default whole. Merging
+# api.tokens would keep the embedded "change-me" tokens valid beside the operator's own, and
+# merging [hours] would reopen a weekday the operator left out ("left out or [] is closed").
+# An environment variable names one key, so it changes only that key (HOTLINE_HOURS__SAT),
+# except a whole token table (HOTLINE_API__TOKENS), which is one value.
+FILE_REPLACES = {("api", "tokens"), ("hours",)}
+ENV_REPLACES = {("api", "tokens")}
 
 
-def _merge(base: dict[str, Any], over: Mapping[str, Any], path: tuple[str, ...] = ()
-           ) -> dict[str, Any]:
+def _merge(base: dict[str, Any], over: Mapping[str, Any], replaces: set[tuple[str, ...]],
+           path: tuple[str, ...] = ()) -> dict[str, Any]:
     """Tables merge key by key; any other value (lists included) replaces the default."""
     out = dict(base)
     for key, value in over.items():
         if (isinstance(value, Mapping) and isinstance(out.get(key), dict)
-                and (*path, key) not in REPLACED_TABLES):
-            out[key] = _merge(out[key], value, (*path, key))
+                and (*path, key) not in replaces):
+            out[key] = _merge(out[key], value, replaces, (*path, key))
         else:
             out[key] = value
     return out
@@ -90,12 +94,12 @@ def load_settings(
     data = default_layer()
     source = "embedded defaults"
     if path is not None:
-        data = _merge(data, _read_toml(Path(path)))
+        data = _merge(data, _read_toml(Path(path)), FILE_REPLACES)
         source = str(path)
     env = _env_layer(os.environ if environ is None else environ)
     if env:
         source += " + environment"
-    data = _merge(data, env)
+    data = _merge(data, env, ENV_REPLACES)
     try:
         settings = Settings.model_validate(data)
     except ValidationError as e:

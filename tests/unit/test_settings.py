@@ -103,3 +103,21 @@ def test_example_secrets_are_reported_at_start() -> None:
     own = load_settings(environ={"HOTLINE_AMI__SECRET": "s3cret-x",
                                  "HOTLINE_API__TOKENS": '{ "t0k3n" = "qa" }'})
     assert "ami.secret" not in default_secrets(own) and "api.tokens" not in default_secrets(own)
+
+
+def test_hours_replace_the_defaults_so_a_weekday_left_out_is_closed(tmp_path: Path) -> None:
+    f = tmp_path / "h.toml"
+    f.write_text('[hours]\nmon = ["08:00-20:00"]\nsat = ["10:00-16:00"]\n', encoding="utf-8")
+    s = load_settings(f, environ={})
+    assert s.hours.mon == ["08:00-20:00"] and s.hours.sat == ["10:00-16:00"]
+    assert s.hours.tue == [] and s.hours.fri == []  # in the defaults, but left out here
+    # Other sections still merge key by key.
+    f.write_text('[prompts]\ngreeting = "你好"\n', encoding="utf-8")
+    s = load_settings(f, environ={})
+    assert s.prompts.greeting == "你好" and s.prompts.voicemail
+    assert s.hours.tue  # no [hours] given: the defaults stand
+
+
+def test_env_changes_one_weekday_without_closing_the_others() -> None:
+    s = load_settings(environ={"HOTLINE_HOURS__SAT": '["10:00-12:00"]'})
+    assert s.hours.sat == ["10:00-12:00"] and s.hours.mon  # weekdays keep their hours
