@@ -4,7 +4,8 @@ same SIPp UAC on the same loopback (the SIP stack floor of this machine).
 
     .venv/bin/python bench/ivr_latency.py [--calls 20]
 
-Starts its own hotline instance (ports 35xxx, instance "bench"); needs root (chroot, tshark)."""
+Starts its own hotline instance (ports 35xxx, instance "bench"); needs root (chroot, capture)
+and tshark (`apt-get install tshark`; not installed by scripts/setup, the tests don't need it)."""
 
 from __future__ import annotations
 
