@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -22,11 +23,22 @@ class DayKind(enum.StrEnum):
     HOLIDAY = "holiday"
 
 
+_SPAN = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+
+
 def parse_span(text: str) -> Span:
-    start, _, end = text.strip().partition("-")
-    h1, m1 = (int(x) for x in start.split(":"))
-    h2, m2 = (int(x) for x in end.split(":"))
-    return time(h1, m1), (time(23, 59, 59, 999999) if h2 == 24 else time(h2, m2))
+    """'09:00-12:00' -> (09:00, 12:00); '24:00' is allowed as an end. ValueError otherwise."""
+    m = _SPAN.match(text.strip())
+    if not m:
+        raise ValueError(f"{text!r} is not HH:MM-HH:MM")
+    h1, m1, h2, m2 = (int(g) for g in m.groups())
+    if h1 > 23 or m1 > 59 or m2 > 59 or h2 > 24 or (h2 == 24 and m2 != 0):
+        raise ValueError(f"{text!r} has an impossible time")
+    start = time(h1, m1)
+    end = time(23, 59, 59, 999999) if h2 == 24 else time(h2, m2)
+    if end <= start:
+        raise ValueError(f"{text!r} ends before it starts")
+    return start, end
 
 
 @dataclass(frozen=True)

@@ -4,35 +4,20 @@ external test harnesses write them), so they are kept exactly as documented."""
 from __future__ import annotations
 
 import re
-from datetime import date, time
+from datetime import date
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_SPAN = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+from ivr.schedule import WEEKDAYS, parse_span  # the decision's own parser: one definition
+
 _DIGITS = re.compile(r"^\+?[0-9]{2,20}$")
 
 
 class _Section(BaseModel):
     # A misspelt key must be refused, not silently ignored: it would leave a default in force.
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def parse_span(text: str) -> tuple[time, time]:
-    """'09:00-12:00' -> (09:00, 12:00); '24:00' is allowed as an end."""
-    m = _SPAN.match(text.strip())
-    if not m:
-        raise ValueError(f"{text!r} is not HH:MM-HH:MM")
-    h1, m1, h2, m2 = (int(g) for g in m.groups())
-    if h1 > 23 or m1 > 59 or m2 > 59 or h2 > 24 or (h2 == 24 and m2 != 0):
-        raise ValueError(f"{text!r} has an impossible time")
-    start = time(h1, m1)
-    end = time(23, 59, 59, 999999) if h2 == 24 else time(h2, m2)
-    if end <= start:
-        raise ValueError(f"{text!r} ends before it starts")
-    return start, end
 
 
 class Company(_Section):
