@@ -102,15 +102,17 @@ class Bridge:
         task.add_done_callback(self._tasks.discard)
 
     # -- a finished call -----------------------------------------------------------------------
-    async def _persist(self, record: CallRecord) -> None:
+    async def _persist(self, record: CallRecord) -> bool:
+        """Stores the record and its recording; spools it if the database is down."""
         try:
             call_id = await asyncio.to_thread(self.store.save, record)
         except StoreError as e:
             log.error("database unavailable, call %s spooled: %s", record.linkedid, e)
             await asyncio.to_thread(self._spool, record)
-            return
+            return False
         self.records_written += 1
         await self._attach_recording(call_id, record)
+        return True
 
     async def _attach_recording(self, call_id: int, record: CallRecord) -> None:
         if record.recording_file is None:
@@ -166,11 +168,10 @@ class Bridge:
 
     async def _retry_pending(self) -> None:
         while True:
-            if self.spool.exists() or self.spool.with_suffix(".flushing").exists():
-                try:
-                    await self.flush_spool()
-                except (OSError, ValueError) as e:
-                    log.error("could not flush the spool %s: %s", self.spool, e)
+            try:
+                await self.flush_spool()
+            except (OSError, ValueError) as e:
+                log.error("could not flush the spool %s: %s", self.spool, e)
             await asyncio.sleep(RETRY_SECONDS)
 
     async def flush_spool(self) -> int:
@@ -184,16 +185,7 @@ class Bridge:
         lines = await asyncio.to_thread(taken.read_text, "utf-8")
         records = [record_from_dict(json.loads(x)) for x in lines.splitlines() if x.strip()]
         taken.unlink()
-        written = 0
-        for record in records:
-            try:
-                call_id = await asyncio.to_thread(self.store.save, record)
-            except StoreError:
-                await asyncio.to_thread(self._spool, record)
-                continue
-            written += 1
-            self.records_written += 1
-            await self._attach_recording(call_id, record)
+        written = sum([await self._persist(record) for record in records])
         if written:
             log.info("%d spooled call record(s) written", written)
         return written
