@@ -8,6 +8,7 @@ import asyncio
 import json
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,28 +32,28 @@ async def set_clock(settings: Settings, value: str) -> None:
         ami.close()
 
 
-def fetch_record(settings: Settings, caller: str, since: float, timeout: float = 30
-                 ) -> dict[str, Any] | None:
-    token = next((t for t, role in settings.api.tokens.items() if role in ("qa", "admin")), "")
-    base = f"http://{settings.api.bind}"
+def wait_record(client: httpx.Client, caller: str, since: float, timeout: float
+                ) -> dict[str, Any] | None:
+    """The caller's call record started after `since`, once complete (recording attached or
+    failed), polled from the API; None if it does not arrive in time."""
     deadline = time.monotonic() + timeout
-    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"},
-                      timeout=5) as client:
-        while time.monotonic() < deadline:
-            items = client.get("/calls", params={"caller": caller, "limit": 1}).json()["items"]
-            if (items and items[0]["recording"] is not None) or (
-                    items and items[0].get("recording_error")):
-                started = items[0]["started_at"]
-                if started and _epoch(started) >= since - 1:
-                    return dict(items[0])
-            time.sleep(0.5)
+    while time.monotonic() < deadline:
+        answer = client.get("/calls", params={"caller": caller})
+        for item in answer.json()["items"] if answer.status_code == 200 else []:
+            if datetime.fromisoformat(item["started_at"]).timestamp() < since - 1:
+                continue
+            if item["recording"] is not None or item["recording_error"] is not None:
+                return dict(item)
+        time.sleep(0.3)
     return None
 
 
-def _epoch(iso: str) -> float:
-    from datetime import datetime
-
-    return datetime.fromisoformat(iso).timestamp()
+def fetch_record(settings: Settings, caller: str, since: float, timeout: float = 30
+                 ) -> dict[str, Any] | None:
+    token = next((t for t, role in settings.api.tokens.items() if role in ("qa", "admin")), "")
+    with httpx.Client(base_url=f"http://{settings.api.bind}", timeout=5,
+                      headers={"Authorization": f"Bearer {token}"}) as client:
+        return wait_record(client, caller, since, timeout)
 
 
 def demo_call(settings: Settings, talk_seconds: float, at: str) -> int:

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from hotline.demo import wait_record
 from ivr.ami import AmiClient
 from settings import Settings
 
@@ -134,18 +135,7 @@ class Api:
 
     def wait_record(self, caller: str, since: float, timeout: float = 40) -> dict[str, Any]:
         """The call's record once it is complete (its recording attached or failed)."""
-        deadline = time.monotonic() + timeout
-        last = None
-        while time.monotonic() < deadline:
-            last = self.client.get("/calls", params={"caller": caller})
-            items = last.json()["items"] if last.status_code == 200 else []
-            for item in items:
-                started = item["started_at"]
-                from datetime import datetime
-                if datetime.fromisoformat(started).timestamp() < since - 1:
-                    continue
-                if item["recording"] is not None or item["recording_error"] is not None:
-                    return dict(item)
-            time.sleep(0.3)
-        raise AssertionError(f"no complete call record for {caller} within {timeout} s "
-                             f"(last answer: {last and last.status_code} {last and last.text})")
+        record = wait_record(self.client, caller, since, timeout)
+        if record is None:
+            raise AssertionError(f"no complete call record for {caller} within {timeout} s")
+        return record
