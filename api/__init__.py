@@ -1,5 +1,3 @@
-"""The Hotline HTTP API (call records, recordings, health). See api.app.create_app."""
-
-from api.app import create_app
-
-__all__ = ["create_app"]
+"""The Hotline HTTP API: the app (api.app.create_app, which mounts one router per feature) and
+what every router shares (api.deps, api.auth, api.errors, api.schemas, api.ranges). Importing
+this package imports nothing, so a feature's router can use the shared parts without the app."""

@@ -1,5 +1,7 @@
 """Wiring: builds the FastAPI application from the settings, the call store and the service's
-health probe. Routes live in calls_http; nothing here touches the database at import time."""
+health probe. Each feature has one module-level router (calls.http today; tickets, QA and
+agents follow the same shape), included here; what the routers need is put on ``app.state``.
+Nothing here touches the database at import time."""
 
 from __future__ import annotations
 
@@ -14,10 +16,11 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import TokenAuth
-from api.calls_http import calls_router
 from api.errors import install_handlers
 from api.schemas import Health
 from callrecords.store import CallStore
+from calls.http import DEFAULT_PAGE_SIZE
+from calls.http import router as calls_router
 from settings import Settings
 
 log = logging.getLogger("hotline.api")
@@ -66,11 +69,34 @@ def create_app(settings: Settings, store: CallStore,
         status, body = _health_body(database, extra)
         return JSONResponse(body, status_code=status)
 
-    app.include_router(calls_router(
-        store=store,
-        auth=TokenAuth(settings.api.tokens),
-        timezone=ZoneInfo(settings.company.timezone),
-        recordings_dir=Path(settings.storage.recordings_dir),
-        page_size_max=settings.api.page_size_max,
-    ))
+    app.state.token_auth = TokenAuth(settings.api.tokens)
+    app.state.timezone = ZoneInfo(settings.company.timezone)
+    app.state.call_store = store
+    app.state.recordings_dir = Path(settings.storage.recordings_dir).resolve()
+    app.state.page_size_max = settings.api.page_size_max
+    app.include_router(calls_router)
+    _document_page_size(app, settings.api.page_size_max)
     return app
+
+
+def _document_page_size(app: FastAPI, page_size_max: int) -> None:
+    """Every `limit` query parameter is capped by the page_size_max setting, which the
+    module-level routers cannot know when they are built: written into the OpenAPI document
+    here, once."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            doc = build()
+            for path in doc.get("paths", {}).values():
+                for operation in path.values():
+                    for param in operation.get("parameters", []):
+                        if param.get("in") == "query" and param.get("name") == "limit":
+                            param["schema"] = {
+                                "type": "integer", "minimum": 1, "maximum": page_size_max,
+                                "default": min(DEFAULT_PAGE_SIZE, page_size_max),
+                                "title": "Limit"}
+            app.openapi_schema = doc
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

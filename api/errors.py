@@ -14,16 +14,13 @@ Hierarchy (status, error_id)::
     │   └── AuthInvalid               auth.invalid          not a Bearer token, or unknown token
     ├── Forbidden                 403 auth.forbidden        the token's role may not do this
     ├── NotFound                  404
-    │   ├── RouteNotFound             route.not_found       no such URL
-    │   ├── CallNotFound              call.not_found
-    │   ├── RecordingNotFound         recording.not_found   the call has no recording
-    │   ├── RecordingMissing          recording.missing     recorded, but the file is gone
-    │   └── RecordingPathRefused      recording.path_refused  stored path leaves the folder
+    │   └── RouteNotFound             route.not_found       no such URL
     ├── MethodNotAllowed          405 request.method_not_allowed
-    ├── RangeNotSatisfiable       416 recording.range_not_satisfiable  (Content-Range: bytes */N)
-    ├── InvalidRequest            422 request.invalid       bad query/path parameter
-    │   └── InvalidPeriod             calls.invalid_period  since is not before until
+    ├── InvalidRequest            422 request.invalid       bad query/path parameter or body
     └── DatabaseUnavailable       503 database.unavailable
+
+Each feature adds its own errors beside its router, subclassing these (calls/errors.py:
+call.not_found, recording.*, calls.invalid_period).
 
 Any other HTTP status raised by the framework is rendered as ``http.<status>``. SQLAlchemy
 errors and ``callrecords.store.StoreError`` escaping a route become ``database.unavailable``
@@ -99,51 +96,16 @@ class RouteNotFound(NotFound):
     message = "no such route"
 
 
-class CallNotFound(NotFound):
-    error_id = "call.not_found"
-    message = "no such call"
-
-
-class RecordingNotFound(NotFound):
-    error_id = "recording.not_found"
-    message = "this call has no recording"
-
-
-class RecordingMissing(NotFound):
-    error_id = "recording.missing"
-    message = "the recording file of this call is missing"
-
-
-class RecordingPathRefused(NotFound):
-    error_id = "recording.path_refused"
-    message = "the recording's stored path is outside the recordings folder"
-
-
 class MethodNotAllowed(ApiError):
     status = 405
     error_id = "request.method_not_allowed"
     message = "method not allowed"
 
 
-class RangeNotSatisfiable(ApiError):
-    status = 416
-    error_id = "recording.range_not_satisfiable"
-    message = "requested range not satisfiable"
-
-    def __init__(self, size: int, range_header: str) -> None:
-        super().__init__(details={"size": size, "range": range_header},
-                         headers={"Content-Range": f"bytes */{size}"})
-
-
 class InvalidRequest(ApiError):
     status = 422
     error_id = "request.invalid"
     message = "invalid request"
-
-
-class InvalidPeriod(InvalidRequest):
-    error_id = "calls.invalid_period"
-    message = "since must be before until"
 
 
 class DatabaseUnavailable(ApiError):

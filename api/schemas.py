@@ -1,5 +1,6 @@
-"""Response models. Field names are a public contract (QA tools and the ticketing system read
-them): keep them as they are.
+"""Response models shared by every router (errors, health) and the way times are rendered.
+Field names are a public contract: keep them as they are. Each feature's own models live beside
+its router (calls/schemas.py).
 
 Times are rendered in the company's time zone with its offset and millisecond precision, e.g.
 ``2026-11-23T10:00:00.123+08:00``."""
@@ -7,21 +8,9 @@ Times are rendered in the company's time zone with its offset and millisecond pr
 from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
-from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, PlainSerializer
-
-from callrecords.models import Call, CallLeg
-
-
-class Disposition(StrEnum):
-    answered = "answered"
-    abandoned = "abandoned"
-    voicemail = "voicemail"
-    forwarded = "forwarded"
-    missed = "missed"
-
 
 LocalTime = Annotated[
     datetime,
@@ -37,92 +26,6 @@ def local_time(value: datetime | None, tz: tzinfo) -> datetime | None:
         # SQLite drops the offset; the store always writes UTC.
         value = value.replace(tzinfo=UTC)
     return value.astimezone(tz)
-
-
-class Leg(BaseModel):
-    uniqueid: str
-    channel: str
-    caller: str
-    started_at: LocalTime
-    answered_at: LocalTime | None
-    ended_at: LocalTime | None
-    cause: int | None
-    cause_text: str
-
-    @classmethod
-    def of(cls, leg: CallLeg, tz: tzinfo) -> Leg:
-        return cls(uniqueid=leg.uniqueid, channel=leg.channel, caller=leg.caller,
-                   started_at=local_time(leg.started_at, tz),
-                   answered_at=local_time(leg.answered_at, tz),
-                   ended_at=local_time(leg.ended_at, tz),
-                   cause=leg.cause, cause_text=leg.cause_text)
-
-
-class Recording(BaseModel):
-    duration_seconds: float | None
-    channels: int | None
-    sha256: str | None
-    url: str
-
-
-class CallOut(BaseModel):
-    id: int
-    linkedid: str
-    caller: str
-    caller_name: str
-    called: str
-    started_at: LocalTime
-    answered_at: LocalTime | None
-    queued_at: LocalTime | None
-    agent_answered_at: LocalTime | None
-    ended_at: LocalTime | None
-    route: str | None
-    agent: str | None
-    disposition: str
-    wait_seconds: float | None
-    talk_seconds: float
-    hangup_cause: str
-    hangup_by: str
-    decided_by: str | None
-    partial: bool
-    ring_attempts: list[dict[str, Any]]
-    recording: Recording | None
-    recording_error: str | None
-    qa_flags: dict[str, Any] | None
-    legs: list[Leg]
-
-    @classmethod
-    def of(cls, call: Call, tz: tzinfo) -> CallOut:
-        recording = None
-        if call.recording_path is not None:
-            recording = Recording(duration_seconds=call.recording_duration,
-                                  channels=call.recording_channels,
-                                  sha256=call.recording_sha256,
-                                  url=f"/calls/{call.id}/recording")
-        return cls(
-            id=call.id, linkedid=call.linkedid, caller=call.caller or "",
-            caller_name=call.caller_name or "", called=call.called or "",
-            started_at=local_time(call.started_at, tz),
-            answered_at=local_time(call.answered_at, tz),
-            queued_at=local_time(call.queued_at, tz),
-            agent_answered_at=local_time(call.agent_answered_at, tz),
-            ended_at=local_time(call.ended_at, tz),
-            route=call.route, agent=call.agent, disposition=call.disposition,
-            wait_seconds=call.wait_seconds, talk_seconds=call.talk_seconds or 0.0,
-            hangup_cause=call.hangup_cause or "", hangup_by=call.hangup_by or "",
-            decided_by=call.decided_by, partial=bool(call.partial),
-            ring_attempts=list(call.ring_attempts or []),
-            recording=recording, recording_error=call.recording_error,
-            qa_flags=call.qa_flags,
-            legs=[Leg.of(leg, tz) for leg in call.legs],
-        )
-
-
-class CallPage(BaseModel):
-    items: list[CallOut]
-    total: int
-    limit: int
-    offset: int
 
 
 class Health(BaseModel):

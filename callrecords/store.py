@@ -16,9 +16,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
 from callrecords.models import Call, CallLeg
-from ivr.callflow import CallRecord
+from callrecords.record import CallRecord
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+# What update() may set: every column but the key.
+_COLUMNS = frozenset(c.name for c in Call.__table__.columns) - {"id"}
 
 
 class StoreError(RuntimeError):
@@ -42,7 +46,7 @@ class CallStore:
     def __init__(self, database_url: str) -> None:
         url = make_url(database_url)
         if url.drivername.startswith("sqlite") and url.database not in (None, "", ":memory:"):
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)  # type: ignore[arg-type]
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         self.engine: Engine = create_engine(url, pool_pre_ping=True)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
@@ -76,6 +80,11 @@ class CallStore:
             raise StoreError(f"could not save call {record.linkedid}: {e}") from e
 
     def update(self, call_id: int, **values: Any) -> None:
+        """Sets columns of one call. A name that is not a column is a programming error and
+        raises ValueError before anything is written (it used to be silently ignored)."""
+        unknown = sorted(set(values) - _COLUMNS)
+        if unknown:
+            raise ValueError(f"calls has no column {', '.join(unknown)}")
         try:
             with self.sessions.begin() as session:
                 call = session.get(Call, call_id)
@@ -85,6 +94,18 @@ class CallStore:
                     setattr(call, key, value)
         except SQLAlchemyError as e:
             raise StoreError(f"could not update call {call_id}: {e}") from e
+
+    def set_recording(self, call_id: int, *, path: str | None, duration: float | None,
+                      channels: int | None, sha256: str | None,
+                      qa_flags: dict[str, Any] | None, error: str | None) -> None:
+        """The call's recording as finalised (R11), or why it could not be."""
+        values: dict[str, Any] = {"recording_error": error}
+        if error is None:
+            values.update(recording_path=path, recording_duration=duration,
+                          recording_channels=channels, recording_sha256=sha256)
+            if qa_flags is not None:
+                values["qa_flags"] = qa_flags
+        self.update(call_id, **values)
 
     def get(self, call_id: int) -> Call | None:
         with self.sessions() as session:
@@ -124,7 +145,7 @@ def _fill(call: Call, r: CallRecord) -> None:
     call.route, call.decided_by, call.agent = r.route, r.decided_by, r.agent
     call.disposition = r.disposition
     call.wait_seconds, call.talk_seconds = r.wait_seconds, r.talk_seconds
-    call.hangup_cause, call.hangup_by = r.hangup_cause, r.hangup_by
+    call.hangup_cause, call.hangup_by = r.hangup_cause, r.hangup_by or ""
     call.ring_attempts = r.ring_attempts
     call.partial = r.partial
     call.legs = [

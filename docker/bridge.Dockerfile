@@ -7,8 +7,10 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY api api
 COPY callrecords callrecords
+COPY calls calls
 COPY callsim callsim
 COPY dialplan dialplan
+COPY domain domain
 COPY hotline hotline
 COPY ivr ivr
 COPY pbx pbx

@@ -16,6 +16,7 @@ import httpx
 
 from callsim import AgentPhone, place_call, tone
 from ivr.ami import AmiClient
+from ivr.ami_actions import setvar
 from settings import Settings
 
 AGENT_IP = "127.0.0.201"
@@ -23,11 +24,11 @@ AGENT_IP = "127.0.0.201"
 
 async def set_clock(settings: Settings, value: str) -> None:
     """Sets the dialplan's HOTLINE_CLOCK test hook (empty: the real clock)."""
-    ami = AmiClient(settings, events="off", reconnect=False)
+    ami = AmiClient(settings.ami, events="off", reconnect=False)
     ami.connect()
     try:
         await ami.wait_login()
-        await ami.action({"Action": "Setvar", "Variable": "HOTLINE_CLOCK", "Value": value})
+        await setvar(ami, "HOTLINE_CLOCK", value)
     finally:
         ami.close()
 

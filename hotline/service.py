@@ -13,16 +13,16 @@ import uvicorn
 
 from api.app import create_app
 from callrecords.store import CallStore
+from domain.workcal import calendar_warnings, local_time
+from hotline.bridge import Bridge
 from ivr.agi_server import Clock, system_clock
-from ivr.bridge import Bridge
-from ivr.policy import policy_from_settings
-from ivr.schedule import calendar_warnings, local_time
 from pbx.layout import Instance
 from pbx.process import Asterisk
 from pbx.prompts import render_prompts
 from pbx.provision import provision
 from pbx.render import install_fallback, render_config
 from settings import Settings
+from settings.policy import policy_from_settings
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ async def serve(settings: Settings, clock: Clock = system_clock,
     policy = policy_from_settings(settings, "")
     for warning in calendar_warnings(policy.schedule, local_time(policy.schedule, clock()).date()):
         progress(f"warning: {warning}; list that year's closed/open days in [holidays]")
-    asterisk = Asterisk(settings, Instance.of(settings))
+    asterisk = Asterisk(Instance.of(settings), settings.ami)
     preflight(settings, asterisk_running=external_asterisk or asterisk.running_pid() is not None)
     instance = await asyncio.to_thread(prepare, settings, progress, not external_asterisk)
     store = CallStore(settings.storage.database_url)

@@ -1,5 +1,5 @@
 """Classic AGI fallback (pyst2), run by Asterisk itself when the FastAGI bridge does not answer:
-makes the same decision from the same code (ivr.routing) and the rendered policy, so the hotline
+makes the same decision from the same code (domain.routing) and the rendered policy, so the hotline
 is never unattended because the bridge is down (R7). Runs inside Asterisk's root on its Python."""
 
 from __future__ import annotations
@@ -9,13 +9,13 @@ import os
 import sys
 from datetime import UTC, datetime
 
-from ivr.policy import RoutingPolicy, parse_clock_override
+from domain.policy import RoutingPolicy, parse_clock_override
 
 POLICY_FILE = os.environ.get("HOTLINE_POLICY", "")
 
 
 def main() -> int:
-    from asterisk.agi import AGI  # type: ignore[import-untyped]  # pyst2
+    from asterisk.agi import AGI  # pyst2
 
     # pyst2 writes str to stdout and debug lines to stderr: give it text streams of its own.
     stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from panoramisk.fast_agi import Request
 
-from ivr.policy import RoutingPolicy, parse_clock_override
+from domain.policy import RoutingPolicy, parse_clock_override
 
 log = logging.getLogger(__name__)
 

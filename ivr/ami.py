@@ -1,5 +1,7 @@
 """Thin adapter over panoramisk's AMI Manager: a close that stays closed, a login you can await,
-and actions bounded by a timeout (panoramisk has none)."""
+and actions bounded by a timeout (panoramisk has none). Features do not use it directly: they
+subscribe to events through `ivr.ami_events.EventDispatcher` and act through the typed
+functions of `ivr.ami_actions`."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from typing import Any
 
 from panoramisk import Manager
 
-from settings import Settings
+from settings.schema import Ami
 
 log = logging.getLogger(__name__)
 
@@ -19,21 +21,21 @@ EVENT_CLASSES = "system,call,agent,user"
 
 
 class AmiError(RuntimeError):
-    pass
+    """The one error of the AMI surface: not logged in, timed out, or refused by Asterisk."""
 
 
 class AmiClient(Manager):  # type: ignore[misc]
-    def __init__(self, settings: Settings, events: str = EVENT_CLASSES, reconnect: bool = True):
-        host, _, port = settings.ami.bind.rpartition(":")
-        self.timeout = settings.ami.timeout
+    def __init__(self, config: Ami, events: str = EVENT_CLASSES, reconnect: bool = True):
+        host, _, port = config.bind.rpartition(":")
+        self.timeout = config.timeout
         self._closing = False
         self._reconnect = reconnect
         self._logged_in: asyncio.Event = asyncio.Event()
         self._login_callbacks: list[Any] = []
         self._callback_tasks: set[asyncio.Future[Any]] = set()
         super().__init__(
-            host=host, port=int(port), username=settings.ami.username,
-            secret=settings.ami.secret, events=events, ping_delay=10, ping_interval=10,
+            host=host, port=int(port), username=config.username,
+            secret=config.secret, events=events, ping_delay=10, ping_interval=10,
             reconnect_timeout=1, on_login=self._on_login, on_disconnect=self._on_disconnect,
             log=logging.getLogger("ivr.ami.panoramisk"),
         )
@@ -94,9 +96,9 @@ class AmiClient(Manager):  # type: ignore[misc]
             raise AmiError(f"AMI action {action.get('Action')} timed out") from e
 
 
-async def ami_fully_booted(settings: Settings) -> None:
+async def ami_fully_booted(config: Ami) -> None:
     """Returns once Asterisk says FullyBooted to a fresh login (it sends it at login once up)."""
-    client = AmiClient(settings, events="system", reconnect=False)
+    client = AmiClient(config, events="system", reconnect=False)
     booted = asyncio.get_running_loop().create_future()
 
     def on_booted(_m: Manager, _e: Any) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ivr.ami import ami_fully_booted
 from pbx.layout import Instance
-from settings import Settings
+from settings.schema import Ami
 
 
 class AsteriskError(RuntimeError):
@@ -21,8 +21,8 @@ class AsteriskError(RuntimeError):
 
 
 class Asterisk:
-    def __init__(self, settings: Settings, instance: Instance) -> None:
-        self.settings = settings
+    def __init__(self, instance: Instance, ami: Ami) -> None:
+        self.ami = ami  # FullyBooted is awaited over AMI
         self.instance = instance
         self.proc: subprocess.Popen[bytes] | None = None
         self.adopted: int | None = None
@@ -78,7 +78,7 @@ class Asterisk:
                 raise AsteriskError(f"Asterisk exited with {self.proc.returncode}; see "
                                     f"{self.instance.log / 'console.log'}")
             try:
-                await asyncio.wait_for(ami_fully_booted(self.settings), 2.0)
+                await asyncio.wait_for(ami_fully_booted(self.ami), 2.0)
                 return time.monotonic() - started
             except (OSError, TimeoutError, ConnectionError):
                 await asyncio.sleep(0.1)

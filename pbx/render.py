@@ -10,10 +10,10 @@ from pathlib import Path
 
 import jinja2
 
-import ivr
-from ivr.policy import policy_from_settings
+import domain
 from pbx.layout import Instance
 from settings import Settings
+from settings.policy import policy_from_settings
 
 TEMPLATES = (
     "asterisk.conf", "modules.conf", "logger.conf", "rtp.conf", "manager.conf",
@@ -25,7 +25,8 @@ QUIET = {"cdr.conf": "[general]\nenable = no\n", "cel.conf": "[general]\nenable 
          "features.conf": "[general]\n", "acl.conf": "", "udptl.conf": "[general]\n",
          "pjproject.conf": "", "ccss.conf": "[general]\n"}
 # What the fallback AGI imports inside the root: our decision code and two pure-Python libraries.
-FALLBACK_MODULES = ("ivr/__init__.py", "ivr/schedule.py", "ivr/routing.py", "ivr/policy.py",
+FALLBACK_MODULES = ("domain/__init__.py", "domain/status.py", "domain/workcal.py",
+                    "domain/routing.py", "domain/policy.py", "ivr/__init__.py",
                     "ivr/agi_fallback.py")
 FALLBACK_LIBRARIES = ("asterisk", "chinese_calendar", "six")
 FALLBACK_LAUNCHER = """#!/usr/bin/python3
@@ -74,7 +75,7 @@ def install_fallback(settings: Settings, instance: Instance) -> Path:
     code = instance.host(code_inner)
     if code.exists():
         shutil.rmtree(code)
-    project = Path(ivr.__file__).parent.parent
+    project = Path(domain.__file__).parent.parent
     for rel in FALLBACK_MODULES:
         (code / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(project / rel, code / rel)

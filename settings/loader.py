@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from domain.qa_thresholds import AnalysisConfig
 from settings.errors import ConfigError
 from settings.schema import Settings
 
@@ -111,9 +112,7 @@ def load_settings(
 
 
 def _check_analysis(settings: Settings, source: str) -> None:
-    # The QA thresholds (R23) are validated by their owner, but refused here, at start.
-    from recordings.analysis import AnalysisConfig
-
+    # The QA thresholds (R23) are checked by the pure core's own definition, here, at start.
     try:
         AnalysisConfig.from_mapping(settings.analysis.model_dump())
     except ValueError as e:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ivr.schedule import WEEKDAYS, parse_span  # the decision's own parser: one definition
+from domain.workcal import WEEKDAYS, parse_span  # the decision's own parser: one definition
 
 _DIGITS = re.compile(r"^\+?[0-9]{2,20}$")
 
@@ -180,12 +180,12 @@ class Settings(_Section):
     hotline: Hotline
     hours: Hours
     holidays: Holidays = Holidays()
-    queue: Queue = Queue()  # type: ignore[call-arg]
+    queue: Queue = Queue()
     agents: list[Agent] = Field(min_length=1)
     voicemail: Voicemail = Voicemail()
     after_hours: AfterHours = AfterHours()
     sip: Sip = Sip()
-    ami: Ami = Ami()  # type: ignore[call-arg]
+    ami: Ami = Ami()
     agi: Agi = Agi()
     api: Api = Api()
     storage: Storage = Storage()

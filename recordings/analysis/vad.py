@@ -104,7 +104,8 @@ def smooth(segments: FrameRuns, max_gap_frames: int, min_frames: int) -> FrameRu
     starts = segments[np.concatenate(([0], breaks)), 0]
     ends = segments[np.concatenate((breaks - 1, [len(segments) - 1])), 1]
     merged = np.stack((starts, ends), axis=1)
-    return merged[(merged[:, 1] - merged[:, 0]) >= min_frames]
+    kept: npt.NDArray[np.int64] = merged[(merged[:, 1] - merged[:, 0]) >= min_frames]
+    return kept
 
 
 def channel_segments(

@@ -19,8 +19,9 @@ import soundfile as sf
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from callrecords.record import CallRecord, Leg
 from callrecords.store import CallStore
-from ivr.callflow import CallRecord, Leg
+from domain.status import Decider, Disposition, HangupBy, Route
 from settings import Settings, load_settings
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -62,33 +63,35 @@ def _records() -> list[CallRecord]:
     answered = CallRecord(
         "1700.1", t1, caller="13800000001", caller_name="王五", called="4008001234",
         answered_at=t1 + 0.5, queued_at=t1 + 6, agent_answered_at=t1 + 12, ended_at=t1 + 90,
-        route="agent", decided_by="schedule", agent="1001", disposition="answered",
+        route=Route.AGENT, decided_by=Decider.FASTAGI, agent="1001",
+        disposition=Disposition.ANSWERED,
         wait_seconds=6.0, talk_seconds=78.0, hangup_cause="Normal Clearing",
-        hangup_by="caller",
-        ring_attempts=[{"agent": "1002", "result": "noanswer"},
-                       {"agent": "1001", "result": "answered"}],
+        hangup_by=HangupBy.CALLER,
+        # The tracker's shape: one entry per agent phone rung (calls/tracker.py).
+        ring_attempts=[{"agent": "1002", "at": t1 + 11, "ring_seconds": 5.0, "answered": False},
+                       {"agent": "1001", "at": t1 + 12, "ring_seconds": 1.0, "answered": True}],
         legs=[Leg("1700.1", "PJSIP/trunk-00000001", t1, "13800000001", t1 + 0.5, t1 + 90,
                   16, "Normal Clearing"),
               Leg("1700.2", "PJSIP/1001-00000002", t1 + 8, "4008001234", t1 + 12, t1 + 90,
                   16, "Normal Clearing")])
     t2 = epoch("2026-11-23T12:30:00")
-    abandoned = CallRecord("1701.1", t2, caller="13800000002", disposition="abandoned",
-                           route="agent", answered_at=t2 + 1, queued_at=t2 + 5,
+    abandoned = CallRecord("1701.1", t2, caller="13800000002", disposition=Disposition.ABANDONED,
+                           route=Route.AGENT, answered_at=t2 + 1, queued_at=t2 + 5,
                            ended_at=t2 + 40, wait_seconds=35.0)
     # 07:30 in Shanghai is still the 22nd in UTC: only found for the 23rd if naive times are
     # read in the company's zone.
     t3 = epoch("2026-11-23T07:30:00")
-    voicemail = CallRecord("1702.1", t3, caller="13800000001", disposition="voicemail",
-                           route="after_hours", ended_at=t3 + 60)
+    voicemail = CallRecord("1702.1", t3, caller="13800000001", disposition=Disposition.VOICEMAIL,
+                           route=Route.AFTER_HOURS, ended_at=t3 + 60)
     # 06:00 on the 24th in Shanghai is still the 23rd in UTC.
     t4 = epoch("2026-11-24T06:00:00")
     escaping = CallRecord("1703.1", t4, caller="13800000003", agent="1002",
-                          disposition="answered", route="agent", ended_at=t4 + 30)
+                          disposition=Disposition.ANSWERED, route=Route.AGENT, ended_at=t4 + 30)
     t5 = epoch("2026-11-24T09:00:00")
     lost = CallRecord("1704.1", t5, caller="13800000004", agent="1002",
-                      disposition="answered", route="agent", ended_at=t5 + 30)
+                      disposition=Disposition.ANSWERED, route=Route.AGENT, ended_at=t5 + 30)
     t6 = epoch("2026-11-24T10:00:00")
-    failed = CallRecord("1705.1", t6, caller="13800000005", disposition="missed",
+    failed = CallRecord("1705.1", t6, caller="13800000005", disposition=Disposition.MISSED,
                         partial=True)
     return [answered, abandoned, voicemail, escaping, lost, failed]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_fixtures import ADMIN, QA, TICKET, World, auth, make_settings
+from api_fixtures import ADMIN, QA, TICKET, World, auth, epoch, make_settings
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -150,10 +150,13 @@ def test_one_call_shape(client: TestClient, world: World) -> None:
     assert (call["route"], call["agent"], call["disposition"]) == ("agent", "1001", "answered")
     assert (call["wait_seconds"], call["talk_seconds"]) == (6.0, 78.0)
     assert (call["hangup_cause"], call["hangup_by"], call["decided_by"]) == (
-        "Normal Clearing", "caller", "schedule")
+        "Normal Clearing", "caller", "fastagi")
     assert call["partial"] is False
-    assert call["ring_attempts"] == [{"agent": "1002", "result": "noanswer"},
-                                     {"agent": "1001", "result": "answered"}]
+    assert call["ring_attempts"] == [
+        {"agent": "1002", "at": epoch("2026-11-23T10:00:11.123"), "ring_seconds": 5.0,
+         "answered": False},
+        {"agent": "1001", "at": epoch("2026-11-23T10:00:12.123"), "ring_seconds": 1.0,
+         "answered": True}]
     assert call["recording"] == {
         "duration_seconds": 3.0, "channels": 2,
         "sha256": world.store.get(call_id).recording_sha256,  # type: ignore[union-attr]

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from callrecords.record import CallRecord, Leg
 from callrecords.store import CallFilter, CallStore
-from ivr.callflow import CallRecord, Leg
+from domain.status import Disposition, Route
 
 PG_PORT = 25432
 
@@ -70,8 +71,9 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CallStore]
 def record(linkedid: str, start: float, caller: str, agent: str | None, disposition: str
            ) -> CallRecord:
     return CallRecord(linkedid, start, caller=caller, caller_name="王", called="4008001234",
-                      answered_at=start + 0.01, ended_at=start + 60, agent=agent, route="agent",
-                      disposition=disposition, wait_seconds=3.5, talk_seconds=40.25,
+                      answered_at=start + 0.01, ended_at=start + 60, agent=agent,
+                      route=Route.AGENT, disposition=Disposition(disposition),
+                      wait_seconds=3.5, talk_seconds=40.25,
                       ring_attempts=[{"agent": agent, "answered": True}],
                       legs=[Leg(linkedid, "PJSIP/trunk-1", start, caller, start + 0.01,
                                 start + 60, 16, "Normal Clearing")])
@@ -89,7 +91,7 @@ def test_save_search_and_update(store: CallStore) -> None:
     rows, total = store.search(CallFilter(caller="13900000001"), limit=10, offset=0)
     assert total == 3 and [r.caller for r in rows] == ["13900000001"] * 3
     assert rows[0].started_at > rows[-1].started_at  # newest first
-    rows, total = store.search(CallFilter(agent="1001", disposition="answered"), 2, 0)
+    rows, total = store.search(CallFilter(agent="1001", disposition=Disposition.ANSWERED), 2, 0)
     assert total == 4 and len(rows) == 2
     since = datetime.fromtimestamp(base + 2 * 3600, UTC)
     until = datetime.fromtimestamp(base + 4 * 3600, UTC)

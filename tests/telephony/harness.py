@@ -78,7 +78,7 @@ class AmiObserver:
         self._run(self._connect())
 
     async def _make(self) -> AmiClient:
-        ami = AmiClient(self.settings, events="call,agent,user")
+        ami = AmiClient(self.settings.ami, events="call,agent,user")
         ami.register_event("*", self._on_event)
         return ami
 
@@ -96,6 +96,11 @@ class AmiObserver:
     def setvar(self, name: str, value: str) -> None:
         self._run(self.ami.wait_login(timeout=10))
         self._run(self.ami.action({"Action": "Setvar", "Variable": name, "Value": value}))
+
+    def act(self, coro: Any, timeout: float = 15) -> Any:
+        """Runs a typed AMI action (ivr.ami_actions) on this observer's own login."""
+        self._run(self.ami.wait_login(timeout=10))
+        return self._run(coro, timeout)
 
     def mark(self) -> int:
         with self.lock:

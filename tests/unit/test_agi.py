@@ -13,10 +13,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ivr.agi_server import RoutingServer, quote
-from ivr.policy import policy_from_settings
 from pbx.layout import Instance
 from pbx.render import install_fallback
 from settings import load_settings
+from settings.policy import policy_from_settings
 
 SH = ZoneInfo("Asia/Shanghai")
 

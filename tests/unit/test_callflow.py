@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ivr.callflow import CallTracker, record_from_dict, record_to_dict
+from callrecords.record import record_from_dict, record_to_dict
+from calls.tracker import CallTracker
 
 DATA = Path(__file__).with_name("data")
 L = "1700000000.1"

@@ -7,10 +7,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ivr.policy import RoutingPolicy, parse_clock_override, policy_from_settings
-from ivr.routing import decide
-from ivr.schedule import DayKind, Schedule, classify
+from domain.policy import RoutingPolicy, parse_clock_override
+from domain.routing import decide
+from domain.workcal import DayKind, Schedule, classify
 from settings import load_settings
+from settings.policy import policy_from_settings
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -112,7 +113,7 @@ def test_clock_override_parsing() -> None:
 def test_start_warns_about_years_the_calendar_does_not_cover() -> None:
     from datetime import date
 
-    from ivr.schedule import calendar_warnings
+    from domain.workcal import calendar_warnings
 
     warnings = calendar_warnings(schedule(), date(2026, 11, 23))
     assert len(warnings) == 1 and "2027" in warnings[0]  # 2026 covered, 2027 not yet

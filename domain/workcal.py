@@ -1,27 +1,37 @@
-"""Working hours and holidays (R7): is the hotline open at a given instant, and what kind of day
-is it. Pure and stdlib-only (chinese_calendar is optional) because the same file runs inside
+"""The working calendar, shared by routing and by service clocks. Two questions are kept apart:
+
+- **Statutory working days** (`is_working_day`, `add_working_days`, `working_days_between`):
+  China's calendar with its holidays and 调休 makeup days. Service clocks such as "a result
+  within 2 working days" (R15) count these; the hotline's opening hours do not matter to them.
+- **Hotline open hours** (`Schedule`, `classify`, `is_open`, `open_at`): when agents take calls
+  (R7), which adds the operator's own closed and open dates and the configured hours.
+
+Pure and stdlib-only (chinese_calendar is optional) because the same file runs inside
 Asterisk's root for the pyst2 fallback AGI, on a different Python."""
 
 from __future__ import annotations
 
-import enum
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from domain.status import DayKind
+
+__all__ = [
+    "WEEKDAYS", "DayInfo", "DayKind", "Schedule", "Span", "add_working_days",
+    "calendar_warnings", "classify", "is_open", "is_working_day", "local_time", "open_at",
+    "parse_span", "working_days_between",
+]
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 Span = tuple[time, time]
 
-
-class DayKind(enum.StrEnum):
-    WORKDAY = "workday"
-    WEEKEND = "weekend"
-    HOLIDAY = "holiday"
-
+# A year of days is the most any service clock looks ahead; a loop over days stops there.
+_MAX_DAYS = 400
 
 _SPAN = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 
@@ -41,6 +51,69 @@ def parse_span(text: str) -> Span:
     return start, end
 
 
+# -- statutory working days (ticket clocks) -----------------------------------------------------
+def _statutory(day: date) -> tuple[bool | None, bool, str | None, str | None]:
+    """(is_workday, is_holiday, name, warning) from chinese_calendar; None when unknown."""
+    try:
+        import chinese_calendar
+    except ImportError:
+        return None, False, None, "chinese_calendar is not installed: weekends only"
+    try:
+        is_holiday, name = chinese_calendar.get_holiday_detail(day)
+        return not is_holiday, bool(is_holiday), name, None
+    except NotImplementedError:
+        return None, False, None, (
+            f"chinese_calendar does not cover {day.year}: weekends only, plus [holidays] dates"
+        )
+
+
+def is_working_day(day: date, calendar: str = "cn") -> bool:
+    """A statutory working day: Monday to Friday unless a public holiday, plus 调休 makeup
+    Saturdays and Sundays. calendar "none" (or a year the calendar does not cover): Monday to
+    Friday."""
+    if calendar == "cn":
+        workday, _holiday, _name, _warning = _statutory(day)
+        if workday is not None:
+            return workday
+    return day.weekday() < 5
+
+
+def add_working_days(start: datetime, days: int, calendar: str = "cn") -> datetime:
+    """The instant `days` statutory working days after `start`, at the same local time of day
+    (R15: "within 2 working days"). A clock started on a day off starts at 00:00 of the next
+    working day. `start` must be aware; its own zone is the company's."""
+    if start.tzinfo is None:
+        raise ValueError("a service clock needs an aware start time")
+    if days < 0:
+        raise ValueError("days must be >= 0")
+    current = start
+    if not is_working_day(current.date(), calendar):
+        current = datetime.combine(_next_working_day(current.date(), calendar), time(0),
+                                   start.tzinfo)
+    day = current.date()
+    for _ in range(days):
+        day = _next_working_day(day, calendar)
+    return datetime.combine(day, current.timetz())
+
+
+def working_days_between(first: date, last: date, calendar: str = "cn") -> int:
+    """Working days after `first` up to and including `last` (0 when last <= first)."""
+    count, day = 0, first
+    while day < last:
+        day += timedelta(days=1)
+        count += is_working_day(day, calendar)
+    return count
+
+
+def _next_working_day(day: date, calendar: str) -> date:
+    for _ in range(_MAX_DAYS):
+        day += timedelta(days=1)
+        if is_working_day(day, calendar):
+            return day
+    raise ValueError(f"no working day within {_MAX_DAYS} days of {day}")
+
+
+# -- hotline open hours (routing) ---------------------------------------------------------------
 @dataclass(frozen=True)
 class Schedule:
     """Everything the decision needs, in a JSON-able form (written into Asterisk's root)."""
@@ -94,21 +167,6 @@ class DayInfo:
     warning: str | None = None  # set when the calendar could not answer for this date
 
 
-def _statutory(day: date) -> tuple[bool | None, bool, str | None, str | None]:
-    """(is_workday, is_holiday, name, warning) from chinese_calendar; None when unknown."""
-    try:
-        import chinese_calendar  # type: ignore[import-untyped]
-    except ImportError:
-        return None, False, None, "chinese_calendar is not installed: weekends only"
-    try:
-        is_holiday, name = chinese_calendar.get_holiday_detail(day)
-        return not is_holiday, bool(is_holiday), name, None
-    except NotImplementedError:
-        return None, False, None, (
-            f"chinese_calendar does not cover {day.year}: weekends only, plus [holidays] dates"
-        )
-
-
 def classify(schedule: Schedule, day: date) -> DayInfo:
     weekday = WEEKDAYS[day.weekday()]
     own = schedule.hours.get(weekday, ())
@@ -144,6 +202,12 @@ def calendar_warnings(schedule: Schedule, today: date) -> list[str]:
 
 def is_open(info: DayInfo, at: time) -> bool:
     return any(start <= at < end for start, end in info.hours)
+
+
+def open_at(schedule: Schedule, now: datetime) -> bool:
+    """Is the hotline staffed at this instant (R7)?"""
+    local = local_time(schedule, now)
+    return is_open(classify(schedule, local.date()), local.time())
 
 
 def local_time(schedule: Schedule, now: datetime) -> datetime:

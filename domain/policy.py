@@ -1,5 +1,6 @@
-"""What the routing decision needs, in one JSON-able object. The bridge builds it from the
-settings; render writes it into Asterisk's root, where the pyst2 fallback reads it back."""
+"""What the routing decision needs, in one JSON-able object. The service builds it from the
+settings (settings.policy); render writes it into Asterisk's root, where the pyst2 fallback
+reads it back."""
 
 from __future__ import annotations
 
@@ -7,13 +8,10 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ivr.routing import Decision, decide
-from ivr.schedule import Schedule
-
-if TYPE_CHECKING:  # the fallback runs without pydantic: keep this import type-only
-    from settings import Settings
+from domain.routing import Decision, decide
+from domain.workcal import Schedule
 
 
 @dataclass(frozen=True)
@@ -37,19 +35,6 @@ class RoutingPolicy:
     @classmethod
     def load(cls, path: str | Path) -> RoutingPolicy:
         return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
-
-
-def policy_from_settings(settings: Settings, prompts_dir: str) -> RoutingPolicy:
-    schedule = Schedule.from_dict(
-        {
-            "timezone": settings.company.timezone,
-            "hours": settings.hours.model_dump(),
-            "calendar": settings.holidays.calendar,
-            "closed": [d.isoformat() for d in settings.holidays.closed],
-            "open": [d.isoformat() for d in settings.holidays.open],
-        }
-    )
-    return RoutingPolicy(schedule, settings.after_hours.forward_to, prompts_dir)
 
 
 def parse_clock_override(text: str) -> datetime | None:

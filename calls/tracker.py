@@ -9,56 +9,21 @@ the IVR's answer."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from callrecords.record import CallRecord, Leg
+from domain.status import Decider, Disposition, HangupBy, Route
 
 Event = Mapping[str, Any]
-
-ANSWERED, ABANDONED, VOICEMAIL, FORWARDED, MISSED = (
-    "answered", "abandoned", "voicemail", "forwarded", "missed")
+_Word = TypeVar("_Word", bound=StrEnum)
 
 # Q.850 causes Asterisk reports; used when the Hangup event says 0/Unknown.
 Q850 = {1: "Unallocated number", 16: "Normal Clearing", 17: "User busy",
         18: "No user responding", 19: "No answer", 21: "Call rejected",
         27: "Destination out of order", 34: "No circuit available", 38: "Network out of order",
         41: "Temporary failure", 127: "Interworking, unspecified"}
-
-
-@dataclass
-class Leg:
-    uniqueid: str
-    channel: str
-    started_at: float
-    caller: str = ""
-    answered_at: float | None = None
-    ended_at: float | None = None
-    cause: int | None = None
-    cause_text: str = ""
-
-
-@dataclass
-class CallRecord:
-    linkedid: str
-    started_at: float
-    caller: str = ""
-    caller_name: str = ""
-    called: str = ""
-    answered_at: float | None = None
-    queued_at: float | None = None
-    agent_answered_at: float | None = None
-    ended_at: float | None = None
-    route: str | None = None
-    decided_by: str | None = None
-    agent: str | None = None
-    disposition: str = MISSED
-    wait_seconds: float | None = None
-    talk_seconds: float = 0.0
-    hangup_cause: str = ""
-    hangup_by: str = ""
-    recording_file: str | None = None  # MixMonitor's file, relative to the monitor spool
-    ring_attempts: list[dict[str, Any]] = field(default_factory=list)
-    legs: list[Leg] = field(default_factory=list)
-    partial: bool = False  # some events were missed (bridge restarted or disconnected)
 
 
 @dataclass
@@ -82,6 +47,15 @@ def _ts(event: Event, fallback: float) -> float:
         return fallback
 
 
+def _word(kind: type[_Word], value: Any) -> _Word | None:
+    """A status word from the dialplan, or None for an empty or unknown one (a dialplan of
+    another version must not stop the tracking of the call)."""
+    try:
+        return kind(value) if value else None
+    except ValueError:
+        return None
+
+
 def _int(value: Any) -> int | None:
     try:
         return int(value)
@@ -90,6 +64,11 @@ def _int(value: Any) -> int | None:
 
 
 class CallTracker:
+    # The AMI events the tracker reads (each has an _on_<name> method below).
+    EVENTS = ("Newchannel", "Newstate", "HangupRequest", "SoftHangupRequest", "Hangup",
+              "UserEvent", "QueueCallerJoin", "QueueCallerAbandon", "QueueCallerLeave",
+              "AgentRingNoAnswer", "AgentConnect", "AgentComplete", "DialEnd")
+
     def __init__(self) -> None:
         self.calls: dict[str, _CallState] = {}
 
@@ -163,9 +142,9 @@ class CallTracker:
         if kind == "HotlineRecording":
             s.record.recording_file = e.get("File") or None
         elif kind == "HotlineRoute":
-            s.record.route = e.get("Route") or None
+            s.record.route = _word(Route, e.get("Route"))
             if s.record.decided_by is None:
-                s.record.decided_by = e.get("Decider") or None
+                s.record.decided_by = _word(Decider, e.get("Decider"))
         elif kind == "HotlineVoicemail":
             s.reached_voicemail = True
         elif kind == "HotlineForward" and e.get("Status") == "ANSWER":
@@ -202,7 +181,7 @@ class CallTracker:
 
     def _on_DialEnd(self, s: _CallState, e: Event, ts: float) -> None:
         # The on-duty mobile answering a forwarded call (R7).
-        if (s.record.route == "forward" and e.get("Uniqueid") == s.record.linkedid
+        if (s.record.route is Route.FORWARD and e.get("Uniqueid") == s.record.linkedid
                 and e.get("DialStatus") == "ANSWER"):
             s.forward_answered_at = ts
 
@@ -266,7 +245,7 @@ def _adopt_agent(state: _CallState, channels: list[Event], now: float) -> None:
         endpoint = str(ch.get("Channel", "")).removeprefix("PJSIP/").rpartition("-")[0]
         if ch.get("Channel", "").startswith("PJSIP/") and endpoint and endpoint != "trunk":
             state.record.agent = endpoint
-            state.record.route = "agent"
+            state.record.route = Route.AGENT
             state.record.agent_answered_at = now - _duration(ch)
             return
 
@@ -284,26 +263,26 @@ def finish(state: _CallState) -> CallRecord:
     r = state.record
     end = r.ended_at or r.started_at
     if r.agent_answered_at is not None:
-        r.disposition = ANSWERED
+        r.disposition = Disposition.ANSWERED
         r.talk_seconds = round((state.talk_end or end) - r.agent_answered_at, 3)
     elif state.forward_answered_at is not None:
-        r.disposition = FORWARDED
+        r.disposition = Disposition.FORWARDED
         r.talk_seconds = round(end - state.forward_answered_at, 3)
     elif state.reached_voicemail:
-        r.disposition = VOICEMAIL
+        r.disposition = Disposition.VOICEMAIL
     elif r.queued_at is not None and (state.abandoned or state.caller_hung_up):
-        r.disposition = ABANDONED
+        r.disposition = Disposition.ABANDONED
     else:
-        r.disposition = MISSED
+        r.disposition = Disposition.MISSED
     if r.queued_at is not None:
         left = r.agent_answered_at or state.left_queue_at or end
         r.wait_seconds = round(max(0.0, left - r.queued_at), 3)
     if state.agent_hung_up:
-        r.hangup_by = "agent"
+        r.hangup_by = HangupBy.AGENT
     elif state.caller_hung_up:
-        r.hangup_by = "caller"
+        r.hangup_by = HangupBy.CALLER
     else:
-        r.hangup_by = "system"
+        r.hangup_by = HangupBy.SYSTEM
     if r.recording_file is None and r.answered_at is not None:
         r.recording_file = f"hotline/{r.linkedid}.raw"  # the dialplan's naming (R11)
     return r
@@ -315,13 +294,3 @@ def _ring_seconds(e: Event) -> float | None:
     if value is None:
         return None
     return value / 1000 if e.get("Event") == "AgentRingNoAnswer" else float(value)
-
-
-def record_to_dict(record: CallRecord) -> dict[str, Any]:
-    return asdict(record)
-
-
-def record_from_dict(d: Mapping[str, Any]) -> CallRecord:
-    data = dict(d)
-    data["legs"] = [Leg(**leg) for leg in data.get("legs", [])]
-    return CallRecord(**data)

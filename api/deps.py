@@ -1,0 +1,57 @@
+"""Dependencies every feature's router shares: who is calling (`CurrentPrincipal`), which
+roles may call a route (`require_role`), and the app-wide objects the routers read from
+`app.state` (set once by api.app.create_app). Routers are module-level; nothing here is built
+per request except the principal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials
+
+from api.auth import Principal, TokenAuth, bearer_scheme
+from api.errors import Forbidden
+
+
+def current_principal(
+    request: Request,
+    _documented: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> Principal:
+    """The caller's principal from `Authorization: Bearer <token>`; 401 otherwise. The
+    HTTPBearer dependency only documents the scheme in OpenAPI: TokenAuth reads the header
+    itself so that a missing and a malformed header get different error ids."""
+    auth: TokenAuth = request.app.state.token_auth
+    return auth.identify(request.headers.get("authorization"))
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def ensure_role(principal: Principal, roles: frozenset[str]) -> None:
+    """403 auth.forbidden unless the principal has one of these roles. For handlers that must
+    see (and audit) a refused request themselves; others use require_role."""
+    if principal.role not in roles:
+        raise Forbidden(details={"role": principal.role, "allowed": sorted(roles)})
+
+
+def require_role(*roles: str) -> Callable[[Principal], Principal]:
+    """A dependency that lets only these roles through (403 auth.forbidden otherwise):
+    `principal: Annotated[Principal, Depends(require_role("qa", "admin"))]`."""
+    allowed = frozenset(roles)
+
+    def check(principal: CurrentPrincipal) -> Principal:
+        ensure_role(principal, allowed)
+        return principal
+
+    return check
+
+
+def company_zone(request: Request) -> ZoneInfo:
+    zone: ZoneInfo = request.app.state.timezone
+    return zone
+
+
+CompanyZone = Annotated[ZoneInfo, Depends(company_zone)]

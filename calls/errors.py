@@ -1,0 +1,50 @@
+"""Errors of the /calls routes (status, error_id)::
+
+    NotFound                      404
+    ├── CallNotFound                  call.not_found
+    ├── RecordingNotFound             recording.not_found   the call has no recording
+    ├── RecordingMissing              recording.missing     recorded, but the file is gone
+    └── RecordingPathRefused          recording.path_refused  stored path leaves the folder
+    RangeNotSatisfiable           416 recording.range_not_satisfiable  (Content-Range: bytes */N)
+    InvalidRequest                422
+    └── InvalidPeriod                 calls.invalid_period  since is not before until
+"""
+
+from __future__ import annotations
+
+from api.errors import ApiError, InvalidRequest, NotFound
+
+
+class CallNotFound(NotFound):
+    error_id = "call.not_found"
+    message = "no such call"
+
+
+class RecordingNotFound(NotFound):
+    error_id = "recording.not_found"
+    message = "this call has no recording"
+
+
+class RecordingMissing(NotFound):
+    error_id = "recording.missing"
+    message = "the recording file of this call is missing"
+
+
+class RecordingPathRefused(NotFound):
+    error_id = "recording.path_refused"
+    message = "the recording's stored path is outside the recordings folder"
+
+
+class RangeNotSatisfiable(ApiError):
+    status = 416
+    error_id = "recording.range_not_satisfiable"
+    message = "requested range not satisfiable"
+
+    def __init__(self, size: int, range_header: str) -> None:
+        super().__init__(details={"size": size, "range": range_header},
+                         headers={"Content-Range": f"bytes */{size}"})
+
+
+class InvalidPeriod(InvalidRequest):
+    error_id = "calls.invalid_period"
+    message = "since must be before until"

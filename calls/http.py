@@ -1,0 +1,217 @@
+"""Routes under /calls: the call records and their recordings.
+
+Handlers are plain ``def``: the store is synchronous SQLAlchemy, so FastAPI runs them in its
+thread pool and the event loop (shared with the AMI bridge in `hotline up`) never blocks. What
+they need (store, recordings folder, page size) is read from ``app.state``, set by
+api.app.create_app; the router itself is built once, at import."""
+
+import logging
+import os
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import Response, StreamingResponse
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.background import BackgroundTask
+
+from api.auth import RECORDING_ROLES, Principal
+from api.deps import CompanyZone, CurrentPrincipal, ensure_role
+from api.errors import ApiError, DatabaseUnavailable, InvalidRequest
+from api.ranges import UnsatisfiableRange, if_range_allows, iter_file, parse_range
+from api.schemas import ErrorOut
+from callrecords.models import Call
+from callrecords.store import CallFilter, CallStore, StoreError
+from calls.errors import (
+    CallNotFound,
+    InvalidPeriod,
+    RangeNotSatisfiable,
+    RecordingMissing,
+    RecordingNotFound,
+    RecordingPathRefused,
+)
+from calls.schemas import CallOut, CallPage
+from domain.status import Disposition
+
+log = logging.getLogger("hotline.api")
+audit = logging.getLogger("hotline.audit")
+
+DEFAULT_PAGE_SIZE = 50
+_AUDIT_RANGE_MAX = 100  # the Range header is client text: bound what goes into the audit log
+
+_ERRORS = {
+    401: {"model": ErrorOut, "description": "auth.missing, auth.invalid"},
+    503: {"model": ErrorOut, "description": "database.unavailable"},
+}
+
+
+def _in_zone(value: datetime | None, tz: tzinfo) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=tz)
+    return value
+
+
+def resolve_recording(root: Path, relative: str) -> Path | None:
+    """The recording's absolute path, or None if it would leave ``root``.
+
+    Resolving first means ``..``, absolute paths and symlinks pointing outside are all
+    caught by the one containment check."""
+    path = (root / relative).resolve()
+    return path if path.is_relative_to(root) else None
+
+
+def _store(request: Request) -> CallStore:
+    store: CallStore = request.app.state.call_store
+    return store
+
+
+def _get(store: CallStore, call_id: int) -> Call:
+    call = store.get(call_id)
+    if call is None:
+        raise CallNotFound(details={"id": call_id})
+    return call
+
+
+router = APIRouter(tags=["calls"], responses=_ERRORS)  # type: ignore[arg-type]
+
+
+@router.get("/calls", response_model=CallPage, summary="Search call records",
+            responses={422: {"model": ErrorOut,
+                             "description": "request.invalid, calls.invalid_period"}})
+def list_calls(
+    request: Request,
+    _principal: CurrentPrincipal,
+    timezone: CompanyZone,
+    since: Annotated[datetime | None, Query(
+        description="Calls started at or after this ISO 8601 time; without an offset, "
+                    "in the company's time zone")] = None,
+    until: Annotated[datetime | None, Query(
+        description="Calls started before this ISO 8601 time; without an offset, "
+                    "in the company's time zone")] = None,
+    caller: Annotated[str | None, Query(description="Caller number, exact")] = None,
+    agent: Annotated[str | None, Query(description="Agent number (工号), exact")] = None,
+    disposition: Disposition | None = None,
+    # Its maximum is the page_size_max setting, written into the OpenAPI document by
+    # api.app (the router is built before the settings are known).
+    limit: Annotated[int | None, Query(ge=1, description="Page size")] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> CallPage:
+    page_size_max: int = request.app.state.page_size_max
+    if limit is None:
+        limit = min(DEFAULT_PAGE_SIZE, page_size_max)
+    elif limit > page_size_max:
+        raise _too_large("limit", limit, page_size_max)
+    since, until = _in_zone(since, timezone), _in_zone(until, timezone)
+    if since is not None and until is not None and since > until:
+        raise InvalidPeriod(details={"since": since.isoformat(),
+                                     "until": until.isoformat()})
+    f = CallFilter(since=since, until=until, caller=caller, agent=agent,
+                   disposition=disposition.value if disposition else None)
+    rows, total = _store(request).search(f, limit, offset)
+    return CallPage(items=[CallOut.of(c, timezone) for c in rows], total=total,
+                    limit=limit, offset=offset)
+
+
+def _too_large(name: str, value: int, maximum: int) -> InvalidRequest:
+    """The same body FastAPI's own validation gives (api.errors renders it)."""
+    message = f"Input should be less than or equal to {maximum}"
+    return InvalidRequest(f"query.{name}: {message}", {"errors": [
+        {"location": f"query.{name}", "message": message, "type": "less_than_equal",
+         "input": value}]})
+
+
+@router.get("/calls/{call_id}", response_model=CallOut, summary="One call record",
+            responses={404: {"model": ErrorOut, "description": "call.not_found"}})
+def get_call(request: Request, call_id: int, _principal: CurrentPrincipal,
+             timezone: CompanyZone) -> CallOut:
+    return CallOut.of(_get(_store(request), call_id), timezone)
+
+
+@router.get(
+    "/calls/{call_id}/recording", summary="The call's recording (WAV)",
+    response_class=Response,
+    description="Roles qa and admin only; every access is audited. Supports one byte "
+                "range (`Range: bytes=a-b`, `bytes=a-`, `bytes=-n`); a multi-range "
+                "request gets the whole file.",
+    responses={
+        200: {"content": {"audio/wav": {}}, "description": "The whole file"},
+        206: {"content": {"audio/wav": {}}, "description": "The requested range"},
+        403: {"model": ErrorOut, "description": "auth.forbidden"},
+        404: {"model": ErrorOut, "description": "call.not_found, recording.not_found, "
+                                                "recording.missing, "
+                                                "recording.path_refused"},
+        416: {"model": ErrorOut, "description": "recording.range_not_satisfiable"},
+    })
+def get_recording(
+    request: Request,
+    call_id: int,
+    principal: CurrentPrincipal,
+    range_header: Annotated[str | None, Header(alias="Range")] = None,
+    if_range: Annotated[str | None, Header(alias="If-Range")] = None,
+) -> Response:
+    asked = range_header[:_AUDIT_RANGE_MAX] if range_header is not None else None
+    try:
+        response = _recording(request, call_id, principal, range_header, if_range)
+    except Exception as e:
+        if isinstance(e, ApiError):
+            status, error_id = e.status, e.error_id
+        elif isinstance(e, SQLAlchemyError | StoreError):
+            status, error_id = 503, DatabaseUnavailable.error_id
+        else:
+            status, error_id = 500, type(e).__name__
+        audit.warning("recording access refused: who=%s call=%s range=%r status=%s "
+                      "error=%s", principal, call_id, asked, status, error_id,
+                      extra={"role": principal.role, "token": principal.fingerprint,
+                             "call_id": call_id, "range": asked, "status": status})
+        raise
+    audit.info("recording access: who=%s call=%s range=%r status=%s sent=%s",
+               principal, call_id, asked, response.status_code,
+               response.headers.get("content-range", "whole file"),
+               extra={"role": principal.role, "token": principal.fingerprint,
+                      "call_id": call_id, "range": asked,
+                      "status": response.status_code})
+    return response
+
+
+def _recording(request: Request, call_id: int, principal: Principal,
+               range_header: str | None, if_range: str | None) -> Response:
+    # Checked here, not by require_role: a refused access must be audited too (R26).
+    ensure_role(principal, RECORDING_ROLES)
+    call = _get(_store(request), call_id)
+    if call.recording_path is None:
+        raise RecordingNotFound(details={"id": call_id})
+    root: Path = request.app.state.recordings_dir
+    path = resolve_recording(root, call.recording_path)
+    if path is None:
+        log.error("call %s: recording path %r leaves %s; refused", call_id,
+                  call.recording_path, root)
+        raise RecordingPathRefused(details={"id": call_id})
+    try:
+        f = path.open("rb")
+    except OSError as e:
+        log.error("call %s: recording %s cannot be read: %s", call_id, path, e)
+        raise RecordingMissing(details={"id": call_id}) from e
+
+    size = os.fstat(f.fileno()).st_size  # of the file we opened, not of the path now
+    etag = f'"{call.recording_sha256}"' if call.recording_sha256 else None
+    try:
+        wanted = parse_range(range_header, size) if if_range_allows(if_range, etag) else None
+    except UnsatisfiableRange as e:
+        f.close()
+        raise RangeNotSatisfiable(size, range_header or "") from e
+
+    headers = {"Accept-Ranges": "bytes", "Cache-Control": "private",
+               "Content-Disposition": f'inline; filename="call-{call_id}.wav"'}
+    if etag:
+        headers["ETag"] = etag
+    if wanted is None:
+        start, length, status = 0, size, 200
+    else:
+        start, length, status = wanted.start, wanted.length, 206
+        headers["Content-Range"] = wanted.content_range(size)
+    headers["Content-Length"] = str(length)
+    # The background close covers a client that leaves before the body is iterated.
+    return StreamingResponse(iter_file(f, start, length), status_code=status,
+                             media_type="audio/wav", headers=headers,
+                             background=BackgroundTask(f.close))

@@ -1,0 +1,100 @@
+"""Response models of the /calls routes. Field names are a public contract (QA tools and the
+ticketing system read them): keep them as they are. Status words are the core's enums, so the
+OpenAPI document lists every value a client can meet."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from typing import Any
+
+from pydantic import BaseModel
+
+from api.schemas import LocalTime, local_time
+from callrecords.models import Call, CallLeg
+from domain.status import Decider, Disposition, HangupBy, Route
+
+
+class Leg(BaseModel):
+    uniqueid: str
+    channel: str
+    caller: str
+    started_at: LocalTime
+    answered_at: LocalTime | None
+    ended_at: LocalTime | None
+    cause: int | None
+    cause_text: str
+
+    @classmethod
+    def of(cls, leg: CallLeg, tz: tzinfo) -> Leg:
+        return cls(uniqueid=leg.uniqueid, channel=leg.channel, caller=leg.caller,
+                   started_at=local_time(leg.started_at, tz),
+                   answered_at=local_time(leg.answered_at, tz),
+                   ended_at=local_time(leg.ended_at, tz),
+                   cause=leg.cause, cause_text=leg.cause_text)
+
+
+class Recording(BaseModel):
+    duration_seconds: float | None
+    channels: int | None
+    sha256: str | None
+    url: str
+
+
+class CallOut(BaseModel):
+    id: int
+    linkedid: str
+    caller: str
+    caller_name: str
+    called: str
+    started_at: LocalTime
+    answered_at: LocalTime | None
+    queued_at: LocalTime | None
+    agent_answered_at: LocalTime | None
+    ended_at: LocalTime | None
+    route: Route | None
+    agent: str | None
+    disposition: Disposition
+    wait_seconds: float | None
+    talk_seconds: float
+    hangup_cause: str
+    hangup_by: HangupBy | None
+    decided_by: Decider | None
+    partial: bool
+    ring_attempts: list[dict[str, Any]]
+    recording: Recording | None
+    recording_error: str | None
+    qa_flags: dict[str, Any] | None
+    legs: list[Leg]
+
+    @classmethod
+    def of(cls, call: Call, tz: tzinfo) -> CallOut:
+        recording = None
+        if call.recording_path is not None:
+            recording = Recording(duration_seconds=call.recording_duration,
+                                  channels=call.recording_channels,
+                                  sha256=call.recording_sha256,
+                                  url=f"/calls/{call.id}/recording")
+        return cls(
+            id=call.id, linkedid=call.linkedid, caller=call.caller or "",
+            caller_name=call.caller_name or "", called=call.called or "",
+            started_at=local_time(call.started_at, tz),
+            answered_at=local_time(call.answered_at, tz),
+            queued_at=local_time(call.queued_at, tz),
+            agent_answered_at=local_time(call.agent_answered_at, tz),
+            ended_at=local_time(call.ended_at, tz),
+            route=call.route, agent=call.agent, disposition=call.disposition,
+            wait_seconds=call.wait_seconds, talk_seconds=call.talk_seconds or 0.0,
+            hangup_cause=call.hangup_cause or "", hangup_by=call.hangup_by or None,
+            decided_by=call.decided_by, partial=bool(call.partial),
+            ring_attempts=list(call.ring_attempts or []),
+            recording=recording, recording_error=call.recording_error,
+            qa_flags=call.qa_flags,
+            legs=[Leg.of(leg, tz) for leg in call.legs],
+        )
+
+
+class CallPage(BaseModel):
+    items: list[CallOut]
+    total: int
+    limit: int
+    offset: int

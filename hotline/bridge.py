@@ -1,0 +1,63 @@
+"""The bridge's wiring, and nothing else: the FastAGI routing server, one AMI client with its
+event dispatcher, and the features that subscribe to it (today the calls feature, which keeps
+a record and a recording of every call). Each part owns its work; this only builds and
+starts them."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from callrecords.store import CallStore
+from calls.keeper import CallKeeper
+from calls.plugin import CallsPlugin
+from calls.spool import Spool
+from domain.qa_thresholds import AnalysisConfig
+from ivr.agi_server import Clock, RoutingServer, system_clock
+from ivr.ami import AmiClient
+from ivr.ami_events import EventDispatcher
+from pbx.layout import Instance
+from recordings.finaliser import RecordingFinaliser
+from settings import Settings
+from settings.policy import policy_from_settings
+
+RETRY_SECONDS = 5.0
+
+
+class Bridge:
+    def __init__(self, settings: Settings, store: CallStore, instance: Instance,
+                 clock: Clock = system_clock) -> None:
+        self.agi_bind = settings.agi.bind
+        self.routing = RoutingServer(
+            policy_from_settings(settings, f"{instance.inner}/prompts"), clock)
+        self.ami = AmiClient(settings.ami)
+        self.events = EventDispatcher(self.ami)
+        finaliser = RecordingFinaliser(
+            instance.monitor, Path(settings.storage.recordings_dir), instance.prompts,
+            ZoneInfo(settings.company.timezone),
+            AnalysisConfig.from_mapping(settings.analysis.model_dump()))
+        self.keeper = CallKeeper(store, Spool(Path(settings.storage.spool_dir).resolve()),
+                                 finaliser, RETRY_SECONDS)
+        self.calls = CallsPlugin(self.keeper, self.ami)
+        self.calls.attach(self.events)
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> None:
+        host, _, port = self.agi_bind.rpartition(":")
+        self._server = await self.routing.start(host, int(port))
+        self.calls.start()
+        self.ami.connect()
+        await self.ami.wait_login(timeout=10)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        await self.calls.stop()
+        self.ami.close()
+
+    def health(self) -> dict[str, Any]:
+        return {"asterisk": self.ami.logged_in,
+                "fastagi": bool(self._server and self._server.is_serving()),
+                "pending_records": self.keeper.pending()}
