@@ -21,6 +21,7 @@ from api.schemas import Health
 from callrecords.store import CallStore
 from calls.http import DEFAULT_PAGE_SIZE
 from calls.http import router as calls_router
+from domain.clock import Clock, system_clock
 from settings import Settings
 
 log = logging.getLogger("hotline.api")
@@ -46,7 +47,8 @@ def _health_body(database: bool, extra: dict[str, Any]) -> tuple[int, dict[str, 
 
 
 def create_app(settings: Settings, store: CallStore,
-               health: Callable[[], dict[str, Any]] | None = None) -> FastAPI:
+               health: Callable[[], dict[str, Any]] | None = None,
+               clock: Clock = system_clock) -> FastAPI:
     app = FastAPI(
         title="Hotline API",
         description=DESCRIPTION,
@@ -69,6 +71,8 @@ def create_app(settings: Settings, store: CallStore,
         status, body = _health_body(database, extra)
         return JSONResponse(body, status_code=status)
 
+    app.state.settings = settings
+    app.state.clock = clock  # every "now" a router needs (service clocks, sampling)
     app.state.token_auth = TokenAuth(settings.api.tokens)
     app.state.timezone = ZoneInfo(settings.company.timezone)
     app.state.call_store = store

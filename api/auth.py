@@ -1,7 +1,8 @@
 """Bearer tokens -> roles. Tokens are configured in ``[api] tokens`` (token = role).
 
-Roles: ``admin`` and ``qa`` may read everything, recordings included; ``ticket`` (the ticketing
-system's integration) may read call records but not recordings (R26)."""
+Roles: ``admin``, ``supervisor`` and ``qa`` may read everything, recordings included;
+``ticket`` (the ticketing system's integration) may read call records but not recordings
+(R26); ``agent:<工号>`` is a token bound to one agent (what it may see is each feature's rule)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from fastapi.security import HTTPBearer
 
 from api.errors import AuthInvalid, AuthMissing
 
-RECORDING_ROLES = frozenset({"qa", "admin"})
+RECORDING_ROLES = frozenset({"qa", "admin", "supervisor"})
 
 # Only documents the scheme in OpenAPI; the header is checked by TokenAuth so that a missing
 # header and a malformed one get different error ids.
@@ -30,8 +31,18 @@ def fingerprint(token: str) -> str:
 
 @dataclass(frozen=True)
 class Principal:
-    role: str
+    role: str  # admin, supervisor, qa, ticket, or agent:<工号>
     fingerprint: str
+
+    @property
+    def agent(self) -> str | None:
+        """The agent number a token is bound to (role agent:<工号>), else None."""
+        kind, _, number = self.role.partition(":")
+        return number if kind == "agent" and number else None
+
+    def has_role(self, roles: frozenset[str]) -> bool:
+        """`roles` may name "agent" for any agent-bound token."""
+        return self.role in roles or (self.agent is not None and "agent" in roles)
 
     def __str__(self) -> str:
         return f"{self.role}/{self.fingerprint}"

@@ -14,6 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 
 from api.auth import Principal, TokenAuth, bearer_scheme
 from api.errors import Forbidden
+from domain.clock import Clock
 
 
 def current_principal(
@@ -33,7 +34,7 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 def ensure_role(principal: Principal, roles: frozenset[str]) -> None:
     """403 auth.forbidden unless the principal has one of these roles. For handlers that must
     see (and audit) a refused request themselves; others use require_role."""
-    if principal.role not in roles:
+    if not principal.has_role(roles):
         raise Forbidden(details={"role": principal.role, "allowed": sorted(roles)})
 
 
@@ -47,6 +48,15 @@ def require_role(*roles: str) -> Callable[[Principal], Principal]:
         return principal
 
     return check
+
+
+def clock(request: Request) -> Clock:
+    """The app's one clock (domain.clock): tests give create_app a ManualClock."""
+    app_clock: Clock = request.app.state.clock
+    return app_clock
+
+
+AppClock = Annotated[Clock, Depends(clock)]
 
 
 def company_zone(request: Request) -> ZoneInfo:

@@ -51,11 +51,13 @@ class CallStore:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def migrate(self) -> None:
+        """Brings the schema to every head: each feature's first migration branches from
+        0001 (tickets, QA, agents land independently), so there may be several heads."""
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         with self.engine.begin() as conn:
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, "heads")
 
     def ping(self) -> bool:
         try:

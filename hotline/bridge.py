@@ -14,8 +14,9 @@ from callrecords.store import CallStore
 from calls.keeper import CallKeeper
 from calls.plugin import CallsPlugin
 from calls.spool import Spool
+from domain.clock import Clock, system_clock
 from domain.qa_thresholds import AnalysisConfig
-from ivr.agi_server import Clock, RoutingServer, system_clock
+from ivr.agi_server import RoutingServer
 from ivr.ami import AmiClient
 from ivr.ami_events import EventDispatcher
 from pbx.layout import Instance

@@ -13,9 +13,9 @@ import uvicorn
 
 from api.app import create_app
 from callrecords.store import CallStore
+from domain.clock import Clock, system_clock
 from domain.workcal import calendar_warnings, local_time
 from hotline.bridge import Bridge
-from ivr.agi_server import Clock, system_clock
 from pbx.layout import Instance
 from pbx.process import Asterisk
 from pbx.prompts import render_prompts
@@ -108,7 +108,7 @@ async def serve(settings: Settings, clock: Clock = system_clock,
         await bridge.start()
         progress(f"bridge up (FastAGI {settings.agi.bind})")
         host, _, port = settings.api.bind.rpartition(":")
-        app = create_app(settings, store, health=bridge.health)
+        app = create_app(settings, store, health=bridge.health, clock=clock)
         server = uvicorn.Server(uvicorn.Config(app, host=host, port=int(port),
                                                log_level="warning", lifespan="off"))
         stop = asyncio.Event()

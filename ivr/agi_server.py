@@ -8,21 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from datetime import UTC, datetime
 
 from panoramisk.fast_agi import Request
 
+from domain.clock import Clock, system_clock
 from domain.policy import RoutingPolicy, parse_clock_override
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
+__all__ = ["Clock", "RoutingServer", "quote", "read_headers", "system_clock"]
+
 HEADER_LIMIT = 16 * 1024
-
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 def quote(value: str) -> str:

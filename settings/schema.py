@@ -115,6 +115,14 @@ def _host_port(v: str) -> str:
 
 HostPort = Annotated[str, AfterValidator(_host_port)]
 
+ROLES = ("admin", "supervisor", "qa", "ticket")
+
+
+def _role(v: str) -> str:
+    if v in ROLES or re.fullmatch(r"agent:[0-9]{2,10}", v):
+        return v
+    raise ValueError(f"{v!r} is not a role ({', '.join(ROLES)} or agent:<工号>)")
+
 
 class Sip(_Section):
     bind: HostPort = "127.0.0.1:5060"
@@ -136,7 +144,9 @@ class Agi(_Section):
 
 class Api(_Section):
     bind: HostPort = "127.0.0.1:8080"
-    tokens: dict[str, Literal["qa", "admin", "ticket"]] = {}
+    # token -> role: admin, supervisor, qa, ticket (an integration), or agent:<工号> (a token
+    # bound to one agent).
+    tokens: dict[str, Annotated[str, AfterValidator(_role)]] = {}
     page_size_max: int = Field(500, ge=1, le=10000)
 
 

@@ -3,6 +3,7 @@ run it) for the session; SIPp agent phones and callers per test."""
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from pbx.layout import Instance
 from pbx.provision import provision
 from settings import Settings, load_settings
 from tests.telephony.harness import AmiObserver, Api, Service
+from tests.telephony.ports import free_port, service_binds
 
 PROJECT = Path(__file__).resolve().parents[2]
 CONFIG = Path(__file__).with_name("hotline-test.toml")
@@ -56,6 +58,7 @@ class Hotline:
 def hotline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
     base = tmp_path_factory.mktemp("hotline")
     env = {
+        **service_binds(),  # the suite's own free ports: runs beside any other Hotline
         "HOTLINE_STORAGE__DATABASE_URL": f"sqlite:///{base}/calls.db",
         "HOTLINE_STORAGE__RECORDINGS_DIR": str(base / "recordings"),
         "HOTLINE_STORAGE__SPOOL_DIR": str(base / "spool"),
@@ -83,8 +86,10 @@ def phones(hotline: Hotline) -> Iterator[Callable[..., AgentPhone]]:
     def start(number: str, mode: str = "answer") -> AgentPhone:
         agent = hotline.settings.agent(number)
         assert agent is not None
-        phone = AgentPhone(hotline.sip, number, agent.password, PHONE_IPS[number],
-                           tone(AGENT_TONE, hotline.base), mode=mode)
+        ip = PHONE_IPS[number]
+        phone = AgentPhone(hotline.sip, number, agent.password, ip,
+                           tone(AGENT_TONE, hotline.base), mode=mode,
+                           port=free_port(socket.SOCK_DGRAM, ip))
         started.append(phone.start())
         time.sleep(0.3)  # the registration's device state reaches the queue
         return phone

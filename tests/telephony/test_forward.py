@@ -16,6 +16,7 @@ from pbx.layout import Instance
 from settings import load_settings
 from tests.telephony.conftest import AGENT_TONE, CALLER_TONE, CONFIG, PROJECT
 from tests.telephony.harness import AmiObserver, Api, Service, user_event
+from tests.telephony.ports import free_loopback_host, service_binds
 
 pytestmark = pytest.mark.asterisk
 MOBILE = "13812345678"
@@ -25,8 +26,9 @@ MOBILE = "13812345678"
 def forwarding(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
     base = tmp_path_factory.mktemp("forward")
     env = {
-        "HOTLINE_SIP__BIND": "127.0.0.1:26060", "HOTLINE_AMI__BIND": "127.0.0.1:26038",
-        "HOTLINE_AGI__BIND": "127.0.0.1:26573", "HOTLINE_API__BIND": "127.0.0.1:26080",
+        **service_binds(),
+        # The carrier's side sits on <trunk host>:5060: a trunk address nobody else uses.
+        "HOTLINE_SIP__TRUNK_HOSTS": f'["{free_loopback_host(5060)}"]',
         "HOTLINE_STORAGE__ASTERISK_INSTANCE": "test-forward",
         "HOTLINE_AFTER_HOURS__FORWARD_TO": MOBILE,
         "HOTLINE_STORAGE__DATABASE_URL": f"sqlite:///{base}/calls.db",

@@ -4,7 +4,7 @@ nothing."""
 
 from __future__ import annotations
 
-import socket
+import os
 import subprocess
 import sys
 
@@ -12,6 +12,7 @@ import pytest
 
 from tests.telephony.conftest import CONFIG, Hotline
 from tests.telephony.harness import user_event
+from tests.telephony.ports import processes_using, service_binds
 
 pytestmark = pytest.mark.asterisk
 
@@ -47,14 +48,16 @@ def test_bad_config_is_refused_naming_the_key(tmp_path) -> None:
     bad = tmp_path / "bad.toml"
     text = CONFIG.read_text(encoding="utf-8")
     bad.write_text(text.replace("ring_timeout = 5", 'ring_timeout = "five"')
-                   .replace("127.0.0.1:25060", "127.0.0.1:35060"), encoding="utf-8")
+                   .replace('asterisk_instance = "test"', 'asterisk_instance = "test-bad"'),
+                   encoding="utf-8")
     proc = subprocess.run([sys.executable, "-m", "hotline", "up", "-c", str(bad)],
+                          env={**os.environ, **service_binds()},
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert "queue.ring_timeout" in proc.stderr
     assert "provisioning" not in proc.stderr and "Asterisk up" not in proc.stderr
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 35060))  # nothing took the SIP port: nothing started
+    # Nothing of ours started: no Asterisk of that instance.
+    assert processes_using("/srv/hotline/test-bad/") == []
 
 
 def test_bridge_restart_mid_call_still_records_the_call(hotline: Hotline, phones) -> None:
