@@ -22,6 +22,13 @@ from typing import BinaryIO
 CHUNK_SIZE = 64 * 1024
 
 _SPEC = re.compile(r"^\s*(\d*)\s*-\s*(\d*)\s*$")
+# Positions past this are beyond any file; longer digit strings are not parsed (Python refuses
+# int() of more than 4300 digits, and a client may send 5000).
+_FAR = 10**18
+
+
+def _position(digits: str) -> int:
+    return _FAR if len(digits) > 18 else int(digits)
 
 
 class UnsatisfiableRange(ValueError):
@@ -59,12 +66,12 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
     if first == "" and last == "":
         return None
     if first == "":
-        suffix = int(last)
+        suffix = _position(last)
         if suffix == 0 or size == 0:
             raise UnsatisfiableRange(header)
         return ByteRange(max(0, size - suffix), size - 1)
-    start = int(first)
-    end = int(last) if last else size - 1
+    start = _position(first)
+    end = _position(last) if last else size - 1
     if last and end < start:
         return None  # invalid per §14.1.1, so ignored
     if start >= size:

@@ -8,10 +8,10 @@ api.app.create_app; the router itself is built once, at import."""
 import logging
 import os
 from datetime import datetime, tzinfo
-from pathlib import Path
+from pathlib import Path as FilePath
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.background import BackgroundTask
@@ -20,7 +20,7 @@ from api.auth import RECORDING_ROLES, Principal
 from api.deps import CompanyZone, CurrentPrincipal, ensure_role
 from api.errors import ApiError, DatabaseUnavailable, InvalidRequest
 from api.ranges import UnsatisfiableRange, if_range_allows, iter_file, parse_range
-from api.schemas import ErrorOut
+from api.schemas import MAX_ID, ErrorOut, QueryTime
 from callrecords.models import Call
 from callrecords.store import CallFilter, CallStore, StoreError
 from calls.errors import (
@@ -40,6 +40,8 @@ audit = logging.getLogger("hotline.audit")
 DEFAULT_PAGE_SIZE = 50
 _AUDIT_RANGE_MAX = 100  # the Range header is client text: bound what goes into the audit log
 
+CallId = Annotated[int, Path(ge=1, le=MAX_ID, description="The call record's id")]
+
 _ERRORS = {
     401: {"model": ErrorOut, "description": "auth.missing, auth.invalid"},
     503: {"model": ErrorOut, "description": "database.unavailable"},
@@ -52,7 +54,7 @@ def _in_zone(value: datetime | None, tz: tzinfo) -> datetime | None:
     return value
 
 
-def resolve_recording(root: Path, relative: str) -> Path | None:
+def resolve_recording(root: FilePath, relative: str) -> FilePath | None:
     """The recording's absolute path, or None if it would leave ``root``.
 
     Resolving first means ``..``, absolute paths and symlinks pointing outside are all
@@ -83,10 +85,10 @@ def list_calls(
     request: Request,
     _principal: CurrentPrincipal,
     timezone: CompanyZone,
-    since: Annotated[datetime | None, Query(
+    since: Annotated[QueryTime | None, Query(
         description="Calls started at or after this ISO 8601 time; without an offset, "
                     "in the company's time zone")] = None,
-    until: Annotated[datetime | None, Query(
+    until: Annotated[QueryTime | None, Query(
         description="Calls started before this ISO 8601 time; without an offset, "
                     "in the company's time zone")] = None,
     caller: Annotated[str | None, Query(description="Caller number, exact")] = None,
@@ -95,7 +97,7 @@ def list_calls(
     # Its maximum is the page_size_max setting, written into the OpenAPI document by
     # api.app (the router is built before the settings are known).
     limit: Annotated[int | None, Query(ge=1, description="Page size")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> CallPage:
     page_size_max: int = request.app.state.page_size_max
     if limit is None:
@@ -123,7 +125,7 @@ def _too_large(name: str, value: int, maximum: int) -> InvalidRequest:
 
 @router.get("/calls/{call_id}", response_model=CallOut, summary="One call record",
             responses={404: {"model": ErrorOut, "description": "call.not_found"}})
-def get_call(request: Request, call_id: int, _principal: CurrentPrincipal,
+def get_call(request: Request, call_id: CallId, _principal: CurrentPrincipal,
              timezone: CompanyZone) -> CallOut:
     return CallOut.of(_get(_store(request), call_id), timezone)
 
@@ -145,7 +147,7 @@ def get_call(request: Request, call_id: int, _principal: CurrentPrincipal,
     })
 def get_recording(
     request: Request,
-    call_id: int,
+    call_id: CallId,
     principal: CurrentPrincipal,
     range_header: Annotated[str | None, Header(alias="Range")] = None,
     if_range: Annotated[str | None, Header(alias="If-Range")] = None,
@@ -181,7 +183,7 @@ def _recording(request: Request, call_id: int, principal: Principal,
     call = _get(_store(request), call_id)
     if call.recording_path is None:
         raise RecordingNotFound(details={"id": call_id})
-    root: Path = request.app.state.recordings_dir
+    root: FilePath = request.app.state.recordings_dir
     path = resolve_recording(root, call.recording_path)
     if path is None:
         log.error("call %s: recording path %r leaves %s; refused", call_id,

@@ -106,6 +106,11 @@ def _write_wav(path: Path) -> None:
 
 @pytest.fixture
 def world(tmp_path: Path) -> World:
+    return build_world(tmp_path)
+
+
+def build_world(tmp_path: Path) -> World:
+    """The store with its calls and recordings (also used outside fixtures, by the fuzzer)."""
     settings = make_settings(tmp_path)
     store = CallStore(settings.storage.database_url)
     store.migrate()
