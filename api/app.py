@@ -12,16 +12,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import TokenAuth
 from api.errors import install_handlers
+from api.observe import RequestCounter
 from api.schemas import Health
 from callrecords.store import CallStore
 from calls.http import DEFAULT_PAGE_SIZE
 from calls.http import router as calls_router
 from domain.clock import Clock, system_clock
+from metrics import CONTENT_TYPE_LATEST, exposition
 from settings import Settings
 
 log = logging.getLogger("hotline.api")
@@ -55,6 +57,17 @@ def create_app(settings: Settings, store: CallStore,
         version="1",
     )
     install_handlers(app)
+    app.add_middleware(RequestCounter)
+
+    @app.get("/metrics", tags=["service"], summary="Prometheus metrics",
+             response_class=Response,
+             description="Counters in the Prometheus text format, for a scraper on the "
+                         "operator's network: calls by route and disposition, call records "
+                         "written/spooled/lost, recording failures, routing decisions, API "
+                         "requests by route and status. No numbers or names of people.",
+             responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}})
+    def get_metrics() -> Response:
+        return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/health", response_model=Health, tags=["service"], summary="Liveness",
              responses={503: {"model": Health, "description": "Something is down"}})

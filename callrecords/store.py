@@ -60,9 +60,13 @@ class CallStore:
             command.upgrade(cfg, "heads")
 
     def ping(self) -> bool:
+        """True when a record could be written now: a read is not enough (a database that
+        went read-only, or a full disk, still answers SELECT). The probe's write is a no-op
+        update of alembic's own row, rolled back."""
         try:
             with self.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
+                conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
+                conn.rollback()
             return True
         except SQLAlchemyError:
             return False

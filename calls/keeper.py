@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
+from pathlib import Path
+from typing import Any
 
 from callrecords.record import CallRecord
 from callrecords.store import CallStore, StoreError
 from calls.spool import Spool
+from metrics import CALLS, RECORDS
 from recordings.finaliser import RecordingFinaliser
 
 log = logging.getLogger(__name__)
@@ -16,17 +20,19 @@ log = logging.getLogger(__name__)
 
 class CallKeeper:
     def __init__(self, store: CallStore, spool: Spool, finaliser: RecordingFinaliser,
-                 retry_seconds: float = 5.0) -> None:
+                 retry_seconds: float = 5.0, min_free_mb: int = 0) -> None:
         self.store = store
         self.spool = spool
         self.finaliser = finaliser
         self.retry_seconds = retry_seconds
+        self.min_free_mb = min_free_mb
         self.records_written = 0
         self._flushing = asyncio.Lock()
 
     async def keep(self, record: CallRecord) -> bool:
         """Stores the record and its recording; spools it if the database is down. True when
         it reached the database."""
+        CALLS.labels(record.route or "", record.disposition, record.decided_by or "").inc()
         try:
             call_id = await asyncio.to_thread(self.store.save, record)
         except StoreError as e:
@@ -37,8 +43,12 @@ class CallKeeper:
                 # Nothing else can hold it: say so as loudly as we can.
                 log.critical("call %s LOST: database down and spool unwritable: %s",
                              record.linkedid, spool_error)
+                RECORDS.labels("lost").inc()
+                return False
+            RECORDS.labels("spooled").inc()
             return False
         self.records_written += 1
+        RECORDS.labels("written").inc()
         await self._attach_recording(call_id, record)
         return True
 
@@ -57,6 +67,20 @@ class CallKeeper:
     def pending(self) -> int:
         return self.spool.pending()
 
+    def health(self) -> dict[str, Any]:
+        """Can records and recordings be kept right now? Booleans say up/down (any False makes
+        /health 503), numbers inform."""
+        recordings = self.finaliser.recordings
+        free_mb = _free_mb(recordings)
+        return {
+            "spool_writable": _writable(self.spool.path.parent),
+            "recordings_writable": _writable(recordings) and free_mb >= self.min_free_mb,
+            "recordings_free_mb": free_mb,
+            "pending_records": self.spool.pending(),
+            "quarantined_records": self.spool.quarantined(),
+            "recording_failures": self.finaliser.failures,
+        }
+
     async def flush_spool(self) -> int:
         """Writes spooled records in order; stops at the first database failure and keeps
         what is left. Returns how many were written."""
@@ -73,6 +97,7 @@ class CallKeeper:
                         break
                     written.add(index)
                     self.records_written += 1
+                    RECORDS.labels("written").inc()
                     await self._attach_recording(call_id, record)
             finally:
                 # Also on cancellation (stop): what was committed leaves the spool, the rest
@@ -93,3 +118,26 @@ class CallKeeper:
                 log.exception("could not flush the spool %s; retrying in %.0f s",
                               self.spool.path, self.retry_seconds)
             await asyncio.sleep(self.retry_seconds)
+
+
+def _writable(folder: Path) -> bool:
+    """A file can be created, written and removed there (a read-only mount, an immutable folder
+    or a full disk says no)."""
+    probe = folder / ".hotline-health-probe"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with probe.open("wb") as f:
+            f.write(b"ok")
+        probe.unlink()
+        return True
+    except OSError:
+        return False
+
+
+def _free_mb(folder: Path) -> int:
+    for candidate in (folder, *folder.parents):
+        try:
+            return shutil.disk_usage(candidate).free // (1024 * 1024)
+        except OSError:
+            continue
+    return 0

@@ -162,7 +162,7 @@ def _count_lines(path: Path) -> int:
     try:
         with path.open("rb") as f:
             return sum(1 for line in f if line.strip())
-    except FileNotFoundError:
+    except OSError:  # none yet, or its folder unusable (health reports that separately)
         return 0
 
 

@@ -40,7 +40,7 @@ class Bridge:
             ZoneInfo(settings.company.timezone),
             AnalysisConfig.from_mapping(settings.analysis.model_dump()))
         self.keeper = CallKeeper(store, Spool(Path(settings.storage.spool_dir).resolve()),
-                                 finaliser, RETRY_SECONDS)
+                                 finaliser, RETRY_SECONDS, settings.storage.min_free_mb)
         self.calls = CallsPlugin(self.keeper, self.ami)
         self.calls.attach(self.events)
         self._server: asyncio.Server | None = None
@@ -61,4 +61,4 @@ class Bridge:
     def health(self) -> dict[str, Any]:
         return {"asterisk": self.ami.logged_in,
                 "fastagi": bool(self._server and self._server.is_serving()),
-                "pending_records": self.keeper.pending()}
+                **self.keeper.health()}

@@ -13,6 +13,7 @@ from panoramisk.fast_agi import Request
 
 from domain.clock import Clock, system_clock
 from domain.policy import RoutingPolicy, parse_clock_override
+from metrics import ROUTING_DECISIONS
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,7 @@ class RoutingServer:
                 log.warning("AGI SET VARIABLE %s failed: %s", name, result)
                 return
         self.decisions += 1
+        ROUTING_DECISIONS.labels(decision.route.value).inc()
         log.info("call %s from %s routed: %s", request.headers.get("agi_uniqueid"),
                  request.headers.get("agi_callerid"), decision.route)
 

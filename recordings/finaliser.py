@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import soundfile as sf
 
 from callrecords.record import CallRecord
+from metrics import RECORDING_FAILURES
 from recordings.analysis import AnalysisConfig, analyze_for_call
 from recordings.storage import (
     RecordingError,
@@ -47,6 +48,7 @@ class RecordingFinaliser:
         self.prompts = prompts_dir
         self.zone = timezone
         self.analysis = analysis
+        self.failures = 0  # since start, for /health
 
     async def finalise(self, record: CallRecord) -> RecordingOutcome | None:
         """None when the call has no recording (never answered by the IVR)."""
@@ -69,6 +71,8 @@ class RecordingFinaliser:
                     analyze_for_call, info.path, self.analysis, self.not_conversation(record))
         except RecordingError as e:
             log.error("recording of call %s: %s", record.linkedid, e)
+            self.failures += 1
+            RECORDING_FAILURES.inc()
             return RecordingOutcome(error=str(e))
         return RecordingOutcome(str(rel), info.duration_seconds, info.channels, info.sha256,
                                 flags)

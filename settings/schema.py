@@ -159,6 +159,9 @@ class Storage(_Section):
     # Several instances (a developer's service, the test suite) can share one provisioned root;
     # each has its own configuration, spool and control socket under /srv/hotline/<instance>.
     asterisk_instance: str = Field("hotline", pattern=r"^[a-z0-9_-]{1,32}$")
+    # /health turns 503 when the recordings folder has less free space than this (R11: a
+    # recording that cannot be written is lost).
+    min_free_mb: int = Field(200, ge=0, le=10_000_000)
 
 
 class Prompts(_Section):

@@ -1,0 +1,28 @@
+"""The service's Prometheus metrics (prometheus-client), served at GET /metrics. Defined once
+here, at the adapters' level, so every feature counts into the same registry without knowing
+the others. Names follow Prometheus conventions (`hotline_..._total` for counters)."""
+
+from __future__ import annotations
+
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
+
+__all__ = ["API_REQUESTS", "CALLS", "CONTENT_TYPE_LATEST", "RECORDING_FAILURES", "RECORDS",
+           "ROUTING_DECISIONS", "exposition"]
+
+CALLS = Counter("hotline_calls_total", "Finished calls, by route, disposition and decider",
+                ["route", "disposition", "decided_by"])
+RECORDS = Counter("hotline_call_records_total",
+                  "Call records by what happened to them: written (to the database), spooled "
+                  "(database down), quarantined (unreadable spool line), lost",
+                  ["outcome"])
+RECORDING_FAILURES = Counter("hotline_recording_failures_total",
+                             "Recordings that could not be finalised (R11)")
+ROUTING_DECISIONS = Counter("hotline_routing_decisions_total",
+                            "Routing decisions made by the bridge's FastAGI server, by route",
+                            ["route"])
+API_REQUESTS = Counter("hotline_api_requests_total", "API requests by route and status",
+                       ["method", "route", "status"])
+
+
+def exposition() -> bytes:
+    return generate_latest()
