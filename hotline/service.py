@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import socket
 from collections.abc import Callable
@@ -25,6 +26,8 @@ from settings import Settings
 from settings.policy import policy_from_settings
 
 log = logging.getLogger(__name__)
+
+OWNER_ONLY = 0o077  # umask
 
 
 class ServiceError(RuntimeError):
@@ -74,6 +77,10 @@ def prepare(settings: Settings, progress: Callable[[str], None] = print,
     instance = Instance.of(settings)
     if build_root:
         provision(instance, progress)
+    # From here on every file the service makes (rendered configuration with its secrets, the
+    # database, recordings, the spool) is the operator's alone (R26). Not before: the root's
+    # own system files keep their usual modes.
+    os.umask(OWNER_ONLY)
     render_config(settings, instance)
     install_fallback(settings, instance)
     made = render_prompts(settings, instance)

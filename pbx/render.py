@@ -3,6 +3,7 @@ installs the pyst2 fallback AGI with the decision code it shares with the bridge
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import shutil
@@ -38,6 +39,16 @@ sys.exit(main())
 """
 
 
+# The realm agents' phones authenticate in; part of the stored digest, so fixed.
+SIP_REALM = "hotline"
+
+
+def sip_digest(username: str, password: str, realm: str = SIP_REALM) -> str:
+    """HA1 of RFC 2617 digest authentication, what pjsip's password_digest holds (MD5 is what
+    every phone speaks; the hash is not reversible into the password)."""
+    return hashlib.md5(f"{username}:{realm}:{password}".encode(), usedforsecurity=False).hexdigest()
+
+
 def _split(bind: str) -> tuple[str, str]:
     host, _, port = bind.rpartition(":")
     return host, port
@@ -54,7 +65,8 @@ def render_config(settings: Settings, instance: Instance) -> list[Path]:
     ami_host, ami_port = _split(settings.ami.bind)
     agi_host, agi_port = _split(settings.agi.bind)
     context = {"s": settings, "inner": instance.inner, "ami_host": ami_host,
-               "ami_port": ami_port, "agi_host": agi_host, "agi_port": agi_port}
+               "ami_port": ami_port, "agi_host": agi_host, "agi_port": agi_port,
+               "sip_realm": SIP_REALM, "sip_digest": sip_digest}
     instance.etc.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in QUIET.items():
@@ -62,6 +74,9 @@ def render_config(settings: Settings, instance: Instance) -> list[Path]:
     for name in TEMPLATES:
         target = instance.etc / name
         target.write_text(env.get_template(f"{name}.j2").render(context), encoding="utf-8")
+        # Secrets (AMI, SIP digests) live in these: the owner's alone, also when the file
+        # existed before with wider modes (a umask applies only to new files).
+        os.chmod(target, 0o600)
         written.append(target)
     for sub in ("lib", "run", "log", "spool/monitor/hotline", "spool/voicemail", "agi-bin"):
         instance.host(f"{instance.inner}/{sub}").mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from callsim import AgentPhone, CallResult, place_call, tone
+from ivr.ami_actions import queue_status
 from pbx.layout import Instance
 from pbx.provision import provision
 from settings import Settings, load_settings
@@ -78,6 +79,20 @@ def hotline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
         service.stop()
 
 
+def _wait_member_reachable(hotline: Hotline, number: str, timeout: float = 10) -> None:
+    """The registration's device state must reach the queue before a call is placed; on a busy
+    machine that takes longer than any fixed pause (a call placed earlier finds the queue empty
+    and goes to voicemail)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        members = hotline.ami.act(queue_status(hotline.ami.ami, "hotline"))
+        # QueueMember Status: 4 invalid, 5 unavailable; anything else can be rung.
+        if any(m.get("Name") == number and m.get("Status") not in ("4", "5") for m in members):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"agent {number}'s phone did not become reachable in {timeout} s")
+
+
 @pytest.fixture
 def phones(hotline: Hotline) -> Iterator[Callable[..., AgentPhone]]:
     """phones("1001") registers agent 1001's phone, answering; mode="noanswer" lets it ring."""
@@ -91,7 +106,7 @@ def phones(hotline: Hotline) -> Iterator[Callable[..., AgentPhone]]:
                            tone(AGENT_TONE, hotline.base), mode=mode,
                            port=free_port(socket.SOCK_DGRAM, ip))
         started.append(phone.start())
-        time.sleep(0.3)  # the registration's device state reaches the queue
+        _wait_member_reachable(hotline, number)
         return phone
 
     yield start

@@ -72,6 +72,11 @@ def test_working_hours_call_reaches_agent_and_is_recorded(hotline: Hotline, phon
     assert audio.tone_share(data, rate, 1, 0.0, greeting_end, AGENT_TONE) < 0.1
     # QA flags (issue 3) were measured on the conversation.
     assert record["qa_flags"] is not None and "error" not in record["qa_flags"]
+    # Recordings, the database and the configuration with its secrets are the owner's alone.
+    stored = next((hotline.base / "recordings").rglob(f"{record['linkedid']}.wav"))
+    for path in (stored, hotline.base / "calls.db",
+                 hotline.instance.etc / "pjsip.conf", hotline.instance.etc / "manager.conf"):
+        assert path.stat().st_mode & 0o077 == 0, path
 
 
 def test_recording_download_supports_range(hotline: Hotline, phones) -> None:
