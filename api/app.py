@@ -19,6 +19,8 @@ from api.auth import TokenAuth
 from api.errors import install_handlers
 from api.observe import RequestCounter
 from api.schemas import Health
+from audit.http import router as audit_router
+from audit.store import AuditLog
 from callrecords.store import CallStore
 from calls.http import DEFAULT_PAGE_SIZE
 from calls.http import router as calls_router
@@ -89,9 +91,11 @@ def create_app(settings: Settings, store: CallStore,
     app.state.token_auth = TokenAuth(settings.api.tokens)
     app.state.timezone = ZoneInfo(settings.company.timezone)
     app.state.call_store = store
+    app.state.audit_log = AuditLog(store.sessions)
     app.state.recordings_dir = Path(settings.storage.recordings_dir).resolve()
     app.state.page_size_max = settings.api.page_size_max
     app.include_router(calls_router)
+    app.include_router(audit_router)
     _document_page_size(app, settings.api.page_size_max)
     return app
 

@@ -7,20 +7,24 @@ api.app.create_app; the router itself is built once, at import."""
 
 import logging
 import os
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime, tzinfo
 from pathlib import Path as FilePath
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.background import BackgroundTask
 
-from api.auth import RECORDING_ROLES, Principal
-from api.deps import CompanyZone, CurrentPrincipal, ensure_role
+from api.auth import RECORDING_ROLES, Principal, bearer_scheme
+from api.deps import CompanyZone, CurrentPrincipal, current_principal, ensure_role
 from api.errors import ApiError, DatabaseUnavailable, InvalidRequest
 from api.ranges import UnsatisfiableRange, if_range_allows, iter_file, parse_range
 from api.schemas import MAX_ID, ErrorOut, QueryTime
+from audit.store import Access, AuditLog
 from callrecords.models import Call
 from callrecords.store import CallFilter, CallStore, StoreError
 from calls.errors import (
@@ -148,13 +152,19 @@ def get_call(request: Request, call_id: CallId, _principal: CurrentPrincipal,
 def get_recording(
     request: Request,
     call_id: CallId,
-    principal: CurrentPrincipal,
+    _documented: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     range_header: Annotated[str | None, Header(alias="Range")] = None,
     if_range: Annotated[str | None, Header(alias="If-Range")] = None,
 ) -> Response:
     asked = range_header[:_AUDIT_RANGE_MAX] if range_header is not None else None
+    access = Access("recording.fetch", f"call:{call_id}", 0, client=_client(request),
+                    range=asked or "")
+    principal: Principal | None = None
     try:
-        response = _recording(request, call_id, principal, range_header, if_range)
+        # Identified here rather than by a dependency, so that a refused token is logged too.
+        principal = current_principal(request, _documented)
+        access = replace(access, role=principal.role, token=principal.fingerprint)
+        response = _recording(request, call_id, principal, range_header, if_range, access)
     except Exception as e:
         if isinstance(e, ApiError):
             status, error_id = e.status, e.error_id
@@ -163,9 +173,11 @@ def get_recording(
         else:
             status, error_id = 500, type(e).__name__
         audit.warning("recording access refused: who=%s call=%s range=%r status=%s "
-                      "error=%s", principal, call_id, asked, status, error_id,
-                      extra={"role": principal.role, "token": principal.fingerprint,
+                      "error=%s", principal or "(unauthenticated)", call_id, asked, status,
+                      error_id,
+                      extra={"role": access.role, "token": access.token,
                              "call_id": call_id, "range": asked, "status": status})
+        _audit_log(request).record(replace(access, status=status, error_id=error_id))
         raise
     audit.info("recording access: who=%s call=%s range=%r status=%s sent=%s",
                principal, call_id, asked, response.status_code,
@@ -176,8 +188,29 @@ def get_recording(
     return response
 
 
+def _client(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def _audit_log(request: Request) -> AuditLog:
+    audit_log: AuditLog = request.app.state.audit_log
+    return audit_log
+
+
+def _counted(chunks: Iterator[bytes], done: Callable[[int], object]) -> Iterator[bytes]:
+    """Passes the body through and reports the bytes the server took from it when the
+    response ends, whole or cut short by the client (R26: what was actually sent)."""
+    sent = 0
+    try:
+        for chunk in chunks:
+            yield chunk
+            sent += len(chunk)  # resumed: the server has taken the chunk
+    finally:
+        done(sent)
+
+
 def _recording(request: Request, call_id: int, principal: Principal,
-               range_header: str | None, if_range: str | None) -> Response:
+               range_header: str | None, if_range: str | None, access: Access) -> Response:
     # Checked here, not by require_role: a refused access must be audited too (R26).
     ensure_role(principal, RECORDING_ROLES)
     call = _get(_store(request), call_id)
@@ -214,6 +247,9 @@ def _recording(request: Request, call_id: int, principal: Principal,
         headers["Content-Range"] = wanted.content_range(size)
     headers["Content-Length"] = str(length)
     # The background close covers a client that leaves before the body is iterated.
-    return StreamingResponse(iter_file(f, start, length), status_code=status,
+    audit_log = _audit_log(request)
+    body = _counted(iter_file(f, start, length), lambda sent: audit_log.record(
+        replace(access, status=status, bytes_sent=sent)))
+    return StreamingResponse(body, status_code=status,
                              media_type="audio/wav", headers=headers,
                              background=BackgroundTask(f.close))

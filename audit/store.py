@@ -1,0 +1,83 @@
+"""Appends to and reads the access log. Writing never raises into the request that is being
+logged (a download must not fail because the log could not be written): a failure is logged
+loudly instead."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from audit.models import AuditEntry
+
+log = logging.getLogger("hotline.audit")
+
+
+@dataclass(frozen=True)
+class Access:
+    action: str
+    target: str
+    status: int
+    role: str = ""
+    token: str = ""
+    client: str = ""
+    error_id: str = ""
+    range: str = ""
+    bytes_sent: int = 0
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    since: datetime | None = None
+    until: datetime | None = None
+    action: str | None = None
+    target: str | None = None
+    role: str | None = None
+    token: str | None = None
+
+
+class AuditLog:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+        self.failures = 0
+
+    def record(self, access: Access, at: datetime | None = None) -> bool:
+        """Appends one entry; False (and an error in the log) if the database refused it."""
+        entry = AuditEntry(at=at or datetime.now(UTC), action=access.action,
+                           role=access.role, token=access.token, target=access.target,
+                           client=access.client, status=access.status,
+                           error_id=access.error_id, range=access.range[:128],
+                           bytes_sent=access.bytes_sent, detail=access.detail)
+        try:
+            with self.sessions.begin() as session:
+                session.add(entry)
+            return True
+        except SQLAlchemyError as e:
+            self.failures += 1
+            log.error("access log entry NOT stored (%s %s %s): %s", access.action,
+                      access.target, access.status, str(e).splitlines()[0])
+            return False
+
+    def search(self, f: AuditFilter, limit: int, offset: int
+               ) -> tuple[Sequence[AuditEntry], int]:
+        query = select(AuditEntry)
+        if f.since is not None:
+            query = query.where(AuditEntry.at >= f.since.astimezone(UTC))
+        if f.until is not None:
+            query = query.where(AuditEntry.at < f.until.astimezone(UTC))
+        for column, value in ((AuditEntry.action, f.action), (AuditEntry.target, f.target),
+                              (AuditEntry.role, f.role), (AuditEntry.token, f.token)):
+            if value:
+                query = query.where(column == value)
+        with self.sessions() as session:
+            total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            rows = session.scalars(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+                                   .limit(limit).offset(offset)).all()
+            return rows, total
