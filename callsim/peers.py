@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -19,10 +20,14 @@ class SippError(RuntimeError):
     pass
 
 
-def _scenario(name: str, workdir: Path, audio: Path) -> str:
+def _scenario(name: str, workdir: Path, audio: Path,
+              headers: Mapping[str, str] | None = None) -> str:
     """SIPp does not substitute -key values inside action attributes, so the audio file's path
-    is written into a copy of the scenario."""
+    is written into a copy of the scenario; so are extra INVITE headers (an empty -key value
+    would leave a blank line, which ends a SIP message's headers)."""
     text = (SCENARIOS / name).read_text(encoding="utf-8").replace("[audio]", str(audio))
+    lines = "".join(f"      {key}: {value}\n" for key, value in (headers or {}).items())
+    text = text.replace("      [extra_headers]\n", lines)
     target = workdir / name
     target.write_text(text, encoding="utf-8")
     return str(target)
@@ -64,11 +69,21 @@ def free_port(ip: str) -> int:
 
 def place_call(server: str, number: str, caller: str, audio: Path, talk_seconds: float,
                local_ip: str = "127.0.0.10", caller_name: str = "", timeout: float = 120,
+               headers: Mapping[str, str] | None = None, workdir: Path | None = None,
                ) -> CallResult:
-    """One call from the trunk: talks for talk_seconds after the answer, then hangs up."""
-    workdir = Path(tempfile.mkdtemp(prefix="callsim-caller-"))
+    """One call from the trunk: talks for talk_seconds after the answer, then hangs up.
+    headers: extra INVITE headers, e.g. {"X-Hotline-Clock": "2026-11-23T10:00:00+08:00"} (the
+    call's own routing time, accepted from demo.clock_peers). workdir: where SIPp runs and
+    leaves its logs (default: a new temporary folder, left for the caller to read)."""
+    for key, value in (headers or {}).items():
+        if not key or any(c in key + value for c in "\r\n"):
+            raise ValueError(f"header {key!r} must be one line")
+    if workdir is None:
+        workdir = Path(tempfile.mkdtemp(prefix="callsim-caller-"))
+    workdir.mkdir(parents=True, exist_ok=True)
     media_port = free_port(local_ip)
-    cmd = [_sipp(), server, "-sf", _scenario("caller.xml", workdir, audio), "-s", number,
+    scenario = _scenario("caller.xml", workdir, audio, headers)
+    cmd = [_sipp(), server, "-sf", scenario, "-s", number,
            "-i", local_ip, "-p", "0", "-mi", local_ip, "-mp", str(media_port), "-m", "1",
            "-l", "1", "-d", str(int(talk_seconds * 1000)), "-key", "caller", caller,
            "-key", "caller_name", caller_name or caller,
@@ -87,10 +102,11 @@ class AgentPhone:
     (mode "answer") or lets every call ring out (mode "noanswer")."""
 
     def __init__(self, server: str, number: str, password: str, local_ip: str, audio: Path,
-                 mode: str = "answer", port: int = 5070) -> None:
+                 mode: str = "answer", port: int = 5070, workdir: Path | None = None) -> None:
         self.server, self.number, self.password = server, number, password
         self.local_ip, self.port, self.audio, self.mode = local_ip, port, audio, mode
-        self.workdir = Path(tempfile.mkdtemp(prefix=f"callsim-agent-{number}-"))
+        self.workdir = workdir or Path(tempfile.mkdtemp(prefix=f"callsim-agent-{number}-"))
+        self.workdir.mkdir(parents=True, exist_ok=True)
         self.proc: subprocess.Popen[str] | None = None
 
     def register(self, expires: int = 3600, timeout: float = 10) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -29,6 +30,18 @@ def _settings(config: Path | None) -> Settings:
     except ConfigError as e:
         typer.echo(str(e), err=True)
         raise typer.Exit(2) from e
+
+
+VerboseOption = Annotated[bool, typer.Option(
+    "--verbose", "-v", help="Show debug logging, and the traceback of an error.")]
+
+
+def _fail(message: str, verbose: bool = False, code: int = 1) -> NoReturn:
+    """One line saying what is wrong and what to do; the traceback only with --verbose."""
+    typer.echo(f"hotline: {message}", err=True)
+    if verbose and sys.exc_info()[0] is not None:
+        raise
+    raise typer.Exit(code)
 
 
 def _progress(message: str) -> None:
@@ -60,13 +73,29 @@ def up(config: ConfigOption = None,
 @app.command("demo-call")
 def demo_call(config: ConfigOption = None,
               seconds: Annotated[float, typer.Option(
-                  help="how long the caller stays on the line")] = 18,
-              at: Annotated[str, typer.Option(help="route as if it were this ISO time")] = "",
+                  min=1, help="How long the caller talks after the hotline answers.")] = 18,
+              at: Annotated[str, typer.Option(
+                  help="Route this call (only this one) as if it were this time, e.g. "
+                  "2026-11-23T10:00:00 (read in the company's time zone) or "
+                  "2026-11-23T10:00:00+08:00. Default: now.")] = "",
+              verbose: VerboseOption = False,
               ) -> None:
-    """Place one simulated call (SIPp caller + SIPp agent phone) against the running service."""
+    """Place one simulated call (SIPp caller + SIPp agent phone) against the running service
+    and print its call record."""
+    from hotline.demo import DemoError, call_time, describe
     from hotline.demo import demo_call as run
 
-    raise typer.Exit(run(_settings(config), seconds, at))
+    settings = _settings(config)
+    try:
+        when = call_time(settings, at)  # checked before anything is placed
+        record = run(settings, seconds, when, say=typer.echo)
+    except DemoError as e:
+        _fail(str(e), verbose)
+    except KeyboardInterrupt:
+        _fail("interrupted: the demo's phones are stopped", verbose, code=130)
+    typer.echo(json.dumps(record, ensure_ascii=False, indent=2))
+    for line in describe(settings, record):
+        typer.echo(line)
 
 
 @app.command("check-config")

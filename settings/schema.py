@@ -3,6 +3,7 @@ external test harnesses write them), so they are kept exactly as documented."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import date
 from typing import Annotated, Literal
@@ -178,6 +179,23 @@ class Prompts(_Section):
     custom_dir: str = "prompts"
 
 
+def _network(v: str) -> str:
+    try:
+        ipaddress.ip_network(v, strict=False)
+    except ValueError as e:
+        raise ValueError(f"{v!r} is not an address or network (127.0.0.0/8)") from e
+    return v
+
+
+class Demo(_Section):
+    """Calls that carry their own routing time (SIP header X-Hotline-Clock: `hotline demo-call
+    --at`, the test suite): accepted for that call only, and only from a SIP peer in one of
+    these networks. [] accepts it from nobody."""
+
+    clock_peers: list[Annotated[str, AfterValidator(_network)]] = Field(
+        default_factory=lambda: ["127.0.0.0/8", "::1/128"])
+
+
 class Analysis(BaseModel):
     """Thresholds for the automatic QA flags (R23); keys are those of
     recordings.analysis.AnalysisConfig, checked there."""
@@ -201,6 +219,7 @@ class Settings(_Section):
     storage: Storage = Storage()
     prompts: Prompts
     analysis: Analysis = Analysis()
+    demo: Demo = Demo()
 
     @model_validator(mode="after")
     def _unique_agents(self) -> Settings:

@@ -1,0 +1,52 @@
+"""Issue 12: every command says in one line what is wrong and what to do, exits non-zero, and
+shows no traceback unless --verbose; demo-call checks --at and the service before placing
+anything."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.telephony.ports import free_port
+
+
+def hotline(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    # A bounded run: the stopped-service case used to wait 21 s before failing.
+    return subprocess.run([sys.executable, "-m", "hotline", *args], capture_output=True,
+                          text=True, timeout=15, env={**os.environ, **env})
+
+
+def _one_line(proc: subprocess.CompletedProcess[str]) -> str:
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr + proc.stdout
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
+
+
+def test_demo_call_with_the_service_stopped() -> None:
+    proc = hotline("demo-call", HOTLINE_API__BIND=f"127.0.0.1:{free_port()}")
+    line = _one_line(proc)
+    assert "the service is not running" in line and "make up" in line
+    assert "Statistics" not in proc.stdout  # no SIPp screen: nothing was started
+    assert proc.stdout == ""
+
+
+def test_demo_call_refuses_a_bad_time_before_anything_else() -> None:
+    # The service is not running either: the time is checked first, so that is what is said.
+    proc = hotline("demo-call", "--at", "next monday", HOTLINE_API__BIND=f"127.0.0.1:{free_port()}")
+    line = _one_line(proc)
+    assert "--at 'next monday' is not a time" in line and "2026-11-23T10:00:00" in line
+
+
+def test_demo_call_at_needs_the_caller_among_the_demo_peers() -> None:
+    proc = hotline("demo-call", "--at", "2026-11-23T10:00:00",
+                   HOTLINE_DEMO__CLOCK_PEERS="[]", HOTLINE_API__BIND=f"127.0.0.1:{free_port()}")
+    assert "demo.clock_peers" in _one_line(proc)
+
+
+def test_verbose_shows_the_traceback() -> None:
+    proc = hotline("demo-call", "--verbose", HOTLINE_API__BIND=f"127.0.0.1:{free_port()}")
+    assert proc.returncode != 0 and "Traceback" in proc.stderr
+    assert "the service is not running" in proc.stderr
