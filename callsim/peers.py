@@ -13,7 +13,6 @@ from importlib import resources
 from pathlib import Path
 
 SCENARIOS = Path(str(resources.files("callsim").joinpath("scenarios")))
-MEDIA_PORT = 16000
 
 
 class SippError(RuntimeError):
@@ -128,7 +127,7 @@ class AgentPhone:
         scenario = "agent_uas.xml" if self.mode == "answer" else "agent_noanswer.xml"
         cmd = [_sipp(), self.server, "-sf", _scenario(scenario, self.workdir, self.audio),
                "-i", self.local_ip, "-p", str(self.port), "-mi", self.local_ip,
-               "-mp", str(MEDIA_PORT), "-nostdin", "-trace_err", "-bind_local"]
+               "-mp", str(free_port(self.local_ip)), "-nostdin", "-trace_err", "-bind_local"]
         self.proc = subprocess.Popen(cmd, cwd=self.workdir, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, text=True)
         return self

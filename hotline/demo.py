@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from callsim import AgentPhone, SippError, place_call, tone
+from callsim.peers import free_port
 from domain.policy import CLOCK_HEADER, parse_clock_override, peer_in
 from recordings.storage import relative_target
 from settings import Settings
@@ -131,7 +132,7 @@ def _place(settings: Settings, talk_seconds: float, at: datetime | None, folder:
     server = settings.sip.bind
     caller_ip = settings.sip.trunk_hosts[0]
     phone = AgentPhone(server, agent.number, agent.password, AGENT_IP, tone(1400, folder),
-                       workdir=folder / "agent")
+                       port=free_port(AGENT_IP), workdir=folder / "agent")
     headers = {CLOCK_HEADER: at.isoformat()} if at is not None else {}
     try:
         say(f"agent {agent.number} ({agent.name}) registers from {AGENT_IP} and will answer")
