@@ -39,16 +39,21 @@ def provision(instance: Instance, progress: Callable[[str], None] = print,
     started = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert proc.stdout is not None
-    tail: list[str] = []
-    for line in proc.stdout:
-        tail = [*tail[-20:], line.rstrip()]
-        if line.startswith("I: "):
-            progress(f"  [{time.monotonic() - started:5.1f}s] {line[3:].rstrip()}")
-        if time.monotonic() - started > timeout:
-            proc.kill()
-            raise ProvisionError(f"mmdebstrap took longer than {timeout:.0f} s")
+    log_file = root.parent / f"{root.name}-provision.log"  # mmdebstrap's whole output
+    last = ""
+    with log_file.open("w", encoding="utf-8") as log:
+        for line in proc.stdout:
+            log.write(line)
+            last = line.strip() or last
+            if line.startswith("I: "):
+                progress(f"  [{time.monotonic() - started:5.1f}s] {line[3:].rstrip()}")
+            if time.monotonic() - started > timeout:
+                proc.kill()
+                raise ProvisionError(f"mmdebstrap took longer than {timeout:.0f} s; its output "
+                                     f"is in {log_file}")
     if proc.wait() != 0:
-        raise ProvisionError("mmdebstrap failed:\n" + "\n".join(tail))
+        raise ProvisionError(f"mmdebstrap failed ({last}); its output is in {log_file}: check "
+                             "the network and Debian's mirror, then run again")
     (root / MARKER).write_text(f"built {time.strftime('%F %T')} with {' '.join(PACKAGES)}\n")
     progress(f"Asterisk root ready in {time.monotonic() - started:.1f} s")
     return True

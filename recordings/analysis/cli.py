@@ -19,6 +19,7 @@ from .service import analyze_file
 app = typer.Typer(
     help="Call recordings: automatic QA flags (R23 dead air, overtalk, talk ratio).",
     no_args_is_help=True,
+    rich_markup_mode=None,  # plain help, without "<list[Path]>" type placeholders
 )
 
 # Distinct from typer's own 2 for usage errors only in meaning; 2 is what the QA tooling
@@ -35,25 +36,33 @@ def _group() -> None:
 
 @app.command()
 def analyze(
-    files: Annotated[list[Path], typer.Argument(help="Recording files (8 or 16 kHz WAV...).")],
+    # hidden: typer lists an argument with its Python type ("<list[Path]>"); the docstring
+    # says what FILE is instead.
+    files: Annotated[list[Path], typer.Argument(metavar="FILE", hidden=True)],
     dead_air_min_seconds: Annotated[
-        float | None, typer.Option(help="R23 dead-air threshold (default 5 s).")
+        float | None, typer.Option(metavar="SECONDS",
+                                   help="R23 dead-air threshold (default 5 s).")
     ] = None,
     overtalk_min_seconds: Annotated[
-        float | None, typer.Option(help="Shortest overlap flagged as overtalk (default 1 s).")
+        float | None, typer.Option(metavar="SECONDS",
+                                   help="Shortest overlap flagged as overtalk (default 1 s).")
     ] = None,
     vad_aggressiveness: Annotated[
-        int | None, typer.Option(min=0, max=3, help="webrtcvad mode 0..3 (default 2).")
+        int | None, typer.Option(min=0, max=3, metavar="0..3",
+                                 help="webrtcvad mode 0..3 (default 2).")
     ] = None,
     exclude: Annotated[
         list[str] | None,
         typer.Option(
+            metavar="START:END",
             help="START:END seconds of hold music or prompts, not counted as dead air or "
             "overtalk; repeatable, applies to every file."
         ),
     ] = None,
 ) -> None:
-    """Print one JSON result per FILE (an object for one file, a list for several).
+    """Print the QA flags of each recording FILE (8 or 16 kHz WAV; a call's stereo recording
+    has the caller left and what the caller heard right) as JSON: an object for one file, a
+    list for several.
 
     A file that cannot be analysed is reported on stderr and the command exits 2 after
     analysing the others.

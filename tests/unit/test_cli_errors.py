@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from typing import Any
 
 from tests.telephony.ports import free_port
 
@@ -50,3 +51,52 @@ def test_verbose_shows_the_traceback() -> None:
     proc = hotline("demo-call", "--verbose", HOTLINE_API__BIND=f"127.0.0.1:{free_port()}")
     assert proc.returncode != 0 and "Traceback" in proc.stderr
     assert "the service is not running" in proc.stderr
+
+
+def test_check_config_shows_effective_values_and_the_start_warnings() -> None:
+    import json
+
+    proc = hotline("check-config")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["analysis"]["dead_air_min_seconds"] == 5.0  # not {} with the defaults
+    assert data["analysis"]["vad_aggressiveness"] == 2
+    assert data["demo"]["clock_peers"] == ["127.0.0.0/8", "::1/128"]
+    assert data["ami"]["secret"] == "***" and "change-me-qa" not in proc.stdout
+    # What `hotline up` warns about, in one line each.
+    assert "warning: agents[0].password, agents[1].password, ami.secret, api.tokens still " \
+        "have their example value" in proc.stderr
+
+
+def test_configuration_errors_are_one_line() -> None:
+    line = _one_line(hotline("check-config", "--config", "/nonexistent/hotline.toml"))
+    assert "configuration file /nonexistent/hotline.toml not found" in line
+    line = _one_line(hotline("demo-call", HOTLINE_QUEUE__RING_TIMEOUT="0"))
+    assert "queue.ring_timeout" in line and "fix queue.ring_timeout" in line
+
+
+def test_help_has_no_placeholder_types_and_describes_every_option() -> None:
+    import typer
+
+    from hotline.cli import app
+
+    # typer carries its own click: walk its command tree by shape, not by click's classes.
+    def commands(command: Any, path: list[str]) -> list[list[str]]:
+        found = [path]
+        for name, sub in getattr(command, "commands", {}).items():
+            found += commands(sub, [*path, name])
+        return found
+
+    root: Any = typer.main.get_command(app)
+    for path in commands(root, []):
+        proc = hotline(*path, "--help")
+        assert proc.returncode == 0, proc.stderr
+        text = proc.stdout.replace("<SECTION>", "").replace("<KEY>", "").replace("<=", "")
+        assert "<" not in text, (path, proc.stdout)
+        command = root
+        for name in path:
+            command = command.commands[name]
+        assert command.help, path
+        for param in command.params:  # typer: help on its own Parameter classes
+            assert param.param_type_name != "option" or param.help, (path, param.name)
+    assert "2026-11-23T10:00:00" in hotline("demo-call", "--help").stdout
