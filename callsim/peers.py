@@ -49,6 +49,36 @@ def tone(freq: float, folder: Path, seconds: int = 120, level: float = 0.3) -> P
     return target
 
 
+def speech(text: str, folder: Path, period: float, voice: str = "cmn", name: str = "speech",
+           lead: float = 0.0, turns: int = 1) -> Path:
+    """A raw u-law file SIPp can stream: `lead` seconds of silence, then `turns` turns of
+    `period` seconds each, `text` spoken by espeak-ng at the start of each turn and silence
+    for the rest. A party that speaks and then listens, so a recording of it has turns of
+    speech rather than a continuous tone."""
+    target = folder / f"{name}.ul"
+    if not target.exists():
+        wav = utterance(text, folder, voice, name)
+        subprocess.run(["sox", str(wav), "-t", "ul", str(target),
+                        "pad", "0", f"{period:g}", "trim", "0", f"{period:g}",
+                        "repeat", str(max(0, turns - 1)), "pad", f"{lead:g}", "0"],
+                       check=True, capture_output=True, timeout=60)
+    return target
+
+
+def utterance(text: str, folder: Path, voice: str = "cmn", name: str = "speech") -> Path:
+    """`text` spoken by espeak-ng as an 8 kHz mono WAV (kept, so its length can be read)."""
+    target = folder / f"{name}.wav"
+    if not target.exists():
+        if shutil.which("espeak-ng") is None:
+            raise SippError("espeak-ng is not installed (apt-get install espeak-ng)")
+        raw = folder / f"{name}-espeak.wav"
+        subprocess.run(["espeak-ng", "-v", voice, "-s", "170", "-w", str(raw), text],
+                       check=True, capture_output=True, timeout=30)
+        subprocess.run(["sox", str(raw), "-r", "8000", "-c", "1", str(target), "gain", "-n",
+                        "-6"], check=True, capture_output=True, timeout=30)
+    return target
+
+
 @dataclass
 class CallResult:
     returncode: int  # 0: the call went as scripted; 1: it ended otherwise (e.g. hotline's BYE)

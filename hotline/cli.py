@@ -95,7 +95,8 @@ def up(config: ConfigOption = None,
 def demo_call(config: ConfigOption = None,
               seconds: Annotated[float, typer.Option(
                   min=1, metavar="SECONDS",
-                  help="How long the caller talks after the hotline answers.")] = 18,
+                  help="How long the caller stays on the line after the hotline answers "
+                  "(greeting and queue included).")] = 30,
               at: Annotated[str, typer.Option(
                   metavar="TIME",
                   help="Route this call (only this one) as if it were this time, e.g. "

@@ -17,16 +17,24 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import soundfile as sf
 
-from callsim import AgentPhone, SippError, place_call, tone
-from callsim.peers import free_port
+from callsim import AgentPhone, SippError, place_call, speech
+from callsim.peers import free_port, utterance
 from domain.policy import CLOCK_HEADER, parse_clock_override, peer_in
+from pbx.layout import Instance
 from recordings.storage import relative_target
 from settings import Settings
 
 AGENT_IP = "127.0.0.201"
 CALLER = "13800138000"
 AT_EXAMPLE = "2026-11-23T10:00:00"  # a Monday morning: in working hours by default
+# What the demo's parties say, in turns (espeak-ng, like the prompts), so the recording's
+# speech seconds and talk ratio look like a conversation's rather than two tones'.
+AGENT_SAYS = "好的，请告诉我您的订单号。"
+CALLER_SAYS = "你好，我想查一下我的订单。"
+TURN_GAP = 1.0  # seconds of silence between one party's words and the other's
+RING_SECONDS = 1.0  # the queue reaching the phone, plus its one ring (callsim agent_uas.xml)
 
 
 class DemoError(RuntimeError):
@@ -131,7 +139,8 @@ def _place(settings: Settings, talk_seconds: float, at: datetime | None, folder:
     agent = settings.agents[0]
     server = settings.sip.bind
     caller_ip = settings.sip.trunk_hosts[0]
-    phone = AgentPhone(server, agent.number, agent.password, AGENT_IP, tone(1400, folder),
+    caller_audio, agent_audio = conversation(settings, folder, talk_seconds)
+    phone = AgentPhone(server, agent.number, agent.password, AGENT_IP, agent_audio,
                        port=free_port(AGENT_IP), workdir=folder / "agent")
     headers = {CLOCK_HEADER: at.isoformat()} if at is not None else {}
     try:
@@ -142,7 +151,7 @@ def _place(settings: Settings, talk_seconds: float, at: datetime | None, folder:
         when = f" as if at {at.isoformat()}" if at is not None else ""
         say(f"caller {CALLER} dials {settings.hotline.number} from {caller_ip}{when} and "
             f"talks for {talk_seconds:g} s ...")
-        result = place_call(server, settings.hotline.number, CALLER, tone(600, folder),
+        result = place_call(server, settings.hotline.number, CALLER, caller_audio,
                             talk_seconds, local_ip=caller_ip, caller_name="Demo Caller",
                             headers=headers, workdir=folder / "caller")
         say("caller: call completed" if result.completed else
@@ -154,6 +163,33 @@ def _place(settings: Settings, talk_seconds: float, at: datetime | None, folder:
         raise DemoError("no call record arrived within 30 s: see the `make up` terminal "
                         "for errors")
     return record
+
+
+def _seconds(wav: Path, default: float) -> float:
+    try:
+        return float(sf.info(str(wav)).duration)
+    except (OSError, RuntimeError):
+        return default
+
+
+def conversation(settings: Settings, folder: Path, talk_seconds: float) -> tuple[Path, Path]:
+    """The caller's and the agent's audio, timed so that they take turns: the agent speaks
+    first once the caller hears it (after the agent-number announcement), then the caller.
+    The caller's audio starts at the IVR's answer, so it first stays silent through the
+    greeting, the ring and the announcement (their lengths are the service's own prompts)."""
+    voice = settings.prompts.voice
+    prompts = Instance.of(settings).prompts
+    greeting = _seconds(prompts / "greeting.wav", 4.0)
+    intro = _seconds(prompts / f"agent_intro_{settings.agents[0].number}.wav", 1.5)
+    agent_words = _seconds(utterance(AGENT_SAYS, folder, voice, "agent"), 3.0)
+    caller_words = _seconds(utterance(CALLER_SAYS, folder, voice, "caller"), 3.0)
+    period = agent_words + caller_words + 2 * TURN_GAP
+    turns = int(talk_seconds // period) + 2
+    agent_lead = intro + 0.3  # the agent's first words would be lost under the announcement
+    agent = speech(AGENT_SAYS, folder, period, voice, "agent", agent_lead, turns)
+    caller_lead = greeting + RING_SECONDS + agent_lead + agent_words + TURN_GAP
+    caller = speech(CALLER_SAYS, folder, period, voice, "caller", caller_lead, turns)
+    return caller, agent
 
 
 def describe(settings: Settings, record: dict[str, Any]) -> list[str]:
