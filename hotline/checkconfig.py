@@ -8,6 +8,8 @@ import dataclasses
 from typing import Any
 
 from domain.qa_thresholds import AnalysisConfig
+from pbx.layout import Instance
+from pbx.provision import installed_version, recorded_version
 from settings import Settings
 
 HIDDEN = "***"
@@ -22,4 +24,9 @@ def effective_config(settings: Settings) -> dict[str, Any]:
     # [analysis] is checked by the pure core's own definition, which holds its defaults.
     data["analysis"] = dataclasses.asdict(
         AnalysisConfig.from_mapping(settings.analysis.model_dump()))
+    # Not configuration but what it runs on: the root's Asterisk (issue 12, reproducible PBX).
+    root = Instance.of(settings).root
+    data["provisioned"] = {"asterisk_root": str(root),
+                           "asterisk_version": installed_version(root),
+                           "recorded_at_provision": recorded_version(root)}
     return data

@@ -130,23 +130,34 @@ def check_config(config: ConfigOption = None, verbose: VerboseOption = False) ->
     from domain.clock import system_clock
     from hotline.checkconfig import effective_config
     from hotline.service import start_warnings
+    from pbx.layout import Instance
+    from pbx.provision import version_warnings
 
     settings = _settings(config, verbose)
     typer.echo(json.dumps(effective_config(settings), ensure_ascii=False, indent=2))
-    for warning in start_warnings(settings, system_clock()):
+    warnings = start_warnings(settings, system_clock())
+    warnings += version_warnings(Instance.of(settings), settings.asterisk.version)
+    for warning in warnings:
         typer.echo(f"warning: {warning}", err=True)
 
 
 @asterisk_app.command("provision")
-def asterisk_provision(config: ConfigOption = None, verbose: VerboseOption = False) -> None:
-    """Build the Asterisk root from Debian sid with mmdebstrap (skipped when already built)."""
+def asterisk_provision(config: ConfigOption = None, verbose: VerboseOption = False,
+                       upgrade: Annotated[bool, typer.Option(
+                           "--upgrade",
+                           help="Rebuild an existing root from today's Debian sid (or with "
+                           "the asterisk.version pin), which may change its Asterisk "
+                           "version. Stop the service first.")] = False) -> None:
+    """Build the Asterisk root from Debian sid with mmdebstrap (skipped when already built;
+    an existing root's Asterisk version changes only with --upgrade)."""
     from pbx.layout import Instance
     from pbx.provision import provision
 
     settings = _settings(config, verbose)
     _logging(verbose)
     try:
-        provision(Instance.of(settings), _progress)
+        provision(Instance.of(settings), _progress, pin=settings.asterisk.version,
+                  upgrade=upgrade)
     except Exception as e:
         _fail(explain(e), verbose)
 

@@ -105,7 +105,7 @@ def prepare(settings: Settings, progress: Callable[[str], None] = print,
     """Everything before start: the root, the rendered configuration, the prompts."""
     instance = Instance.of(settings)
     if build_root:
-        provision(instance, progress)
+        provision(instance, progress, pin=settings.asterisk.version)
     render_config(settings, instance)
     install_fallback(settings, instance)
     made = render_prompts(settings, instance)

@@ -196,6 +196,15 @@ class Demo(_Section):
         default_factory=lambda: ["127.0.0.0/8", "::1/128"])
 
 
+class AsteriskPin(_Section):
+    """The Asterisk the root must have (issue 12): the Debian version of the `asterisk` package
+    exactly as /health and `hotline check-config` show it, e.g. "1:22.10.1+dfsg+~cs6.17.60671434-1".
+    Empty: whatever Debian sid had when the root was built; it is then kept, never changed
+    without `hotline asterisk provision --upgrade`."""
+
+    version: str = Field("", pattern=r"^[0-9A-Za-z.+~:-]*$")
+
+
 class Analysis(BaseModel):
     """Thresholds for the automatic QA flags (R23); keys are those of
     recordings.analysis.AnalysisConfig, checked there."""
@@ -220,6 +229,7 @@ class Settings(_Section):
     prompts: Prompts
     analysis: Analysis = Analysis()
     demo: Demo = Demo()
+    asterisk: AsteriskPin = AsteriskPin()
 
     @model_validator(mode="after")
     def _unique_agents(self) -> Settings:

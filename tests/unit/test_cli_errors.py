@@ -100,3 +100,13 @@ def test_help_has_no_placeholder_types_and_describes_every_option() -> None:
         for param in command.params:  # typer: help on its own Parameter classes
             assert param.param_type_name != "option" or param.help, (path, param.name)
     assert "2026-11-23T10:00:00" in hotline("demo-call", "--help").stdout
+
+
+def test_provision_that_would_change_the_version_asks_for_upgrade(tmp_path) -> None:
+    from tests.unit.test_provision_version import NEW, OLD, _root
+
+    root = _root(tmp_path / "root").root
+    proc = hotline("asterisk", "provision", HOTLINE_STORAGE__ASTERISK_ROOT=str(root),
+                   HOTLINE_ASTERISK__VERSION=NEW)
+    line = _one_line(proc)
+    assert OLD in line and NEW in line and "hotline asterisk provision --upgrade" in line
