@@ -1,6 +1,8 @@
 # The two commands a newcomer needs: `make up` runs the hotline, `make test` runs the tests.
 # Both install what is missing first (scripts/setup; root for apt, mmdebstrap and chroot).
 CONFIG ?=
+# make demo-call AT=2026-11-23T10:00:00 routes the demo's call (only it) as if at that time.
+AT ?=
 
 .PHONY: setup up test lint demo-call
 
@@ -23,4 +25,4 @@ lint: setup
 		--allow-untyped-calls --no-warn-return-any --no-warn-unused-ignores tests bench
 
 demo-call: setup
-	.venv/bin/hotline demo-call $(if $(CONFIG),--config $(CONFIG))
+	.venv/bin/hotline demo-call $(if $(CONFIG),--config $(CONFIG)) $(if $(AT),--at "$(AT)")

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
+from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import TokenAuth
@@ -29,6 +30,8 @@ from metrics import CONTENT_TYPE_LATEST, exposition
 from settings import Settings
 
 log = logging.getLogger("hotline.api")
+
+DOCS_ASSETS = "/docs-assets"
 
 DESCRIPTION = """\
 Call records and recordings of the customer-service hotline.
@@ -53,10 +56,15 @@ def _health_body(database: bool, extra: dict[str, Any]) -> tuple[int, dict[str, 
 def create_app(settings: Settings, store: CallStore,
                health: Callable[[], dict[str, Any]] | None = None,
                clock: Clock = system_clock) -> FastAPI:
-    app = FastAPI(
+    # /docs and /redoc with Swagger UI's and ReDoc's assets served from the installed package
+    # (fastapi-offline), not a CDN: a call centre's network may have no internet (issue 12).
+    app = FastAPIOffline(
         title="Hotline API",
         description=DESCRIPTION,
         version="1",
+        static_url=DOCS_ASSETS,
+        # Swagger UI would otherwise send the document to an online validator for its badge.
+        swagger_ui_parameters={"validatorUrl": None},
     )
     install_handlers(app)
     app.add_middleware(RequestCounter)

@@ -4,7 +4,7 @@ same SIPp UAC on the same loopback (the SIP stack floor of this machine).
 
     .venv/bin/python bench/ivr_latency.py [--calls 20]
 
-Starts its own hotline instance (ports 35xxx, instance "bench"); needs root (chroot, capture)
+Starts its own hotline instance (free ports, instance "bench"); needs root (chroot, capture)
 and tshark (`apt-get install tshark`; not installed by scripts/setup, the tests don't need it)."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -26,18 +27,29 @@ from settings import load_settings
 
 PROJECT = Path(__file__).resolve().parents[1]
 CONFIG = PROJECT / "tests" / "telephony" / "hotline-test.toml"
+
+
+def free_port(kind: int = socket.SOCK_STREAM, host: str = "127.0.0.1") -> int:
+    # Ports nobody holds now, so the benchmark runs beside `make up` and the test suite.
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+SIP_PORT = free_port(socket.SOCK_DGRAM)
 ENV = {
-    "HOTLINE_SIP__BIND": "127.0.0.1:35060", "HOTLINE_AMI__BIND": "127.0.0.1:35038",
-    "HOTLINE_AGI__BIND": "127.0.0.1:34573", "HOTLINE_API__BIND": "127.0.0.1:38080",
+    "HOTLINE_SIP__BIND": f"127.0.0.1:{SIP_PORT}", "HOTLINE_AMI__BIND": f"127.0.0.1:{free_port()}",
+    "HOTLINE_AGI__BIND": f"127.0.0.1:{free_port()}",
+    "HOTLINE_API__BIND": f"127.0.0.1:{free_port()}",
     "HOTLINE_STORAGE__ASTERISK_INSTANCE": "bench",
     "HOTLINE_STORAGE__ASTERISK_ROOT": str(PROJECT / "var" / "asterisk"),
 }
-BASELINE_UAS = ("127.0.0.50", 35070)
+BASELINE_UAS = ("127.0.0.50", free_port(socket.SOCK_DGRAM, "127.0.0.50"))
 
 
 def capture(pcap: Path) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(["tshark", "-q", "-i", "lo", "-w", str(pcap), "-f",
-                             f"udp port 35060 or udp port {BASELINE_UAS[1]}"],
+                             f"udp port {SIP_PORT} or udp port {BASELINE_UAS[1]}"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(2.0)  # tshark needs a moment before it captures
     return proc
@@ -113,7 +125,7 @@ def main() -> None:
         subprocess.run(["pkill", "-f", "--", f"-i {BASELINE_UAS[0]} -p {BASELINE_UAS[1]}"],
                        check=False)
         uas.wait(timeout=10)
-    hotline = latencies(pcap, 35060)
+    hotline = latencies(pcap, SIP_PORT)
     baseline = latencies(pcap, BASELINE_UAS[1])
     print(summary("hotline IVR (Asterisk)", hotline))
     print(summary("baseline (SIPp UAS)", baseline))

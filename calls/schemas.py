@@ -4,10 +4,11 @@ OpenAPI document lists every value a client can meet."""
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from datetime import UTC, datetime, tzinfo
+from pathlib import PurePath
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from api.schemas import LocalTime, local_time
 from callrecords.models import Call, CallLeg
@@ -31,6 +32,26 @@ class Leg(BaseModel):
                    answered_at=local_time(leg.answered_at, tz),
                    ended_at=local_time(leg.ended_at, tz),
                    cause=leg.cause, cause_text=leg.cause_text)
+
+
+class RingAttempt(BaseModel):
+    """One agent's phone rung for this call (R1): who, when it stopped ringing (answer or ring
+    timeout), for how long, and whether the agent answered."""
+
+    model_config = ConfigDict(extra="allow")  # a later tracker may record more
+
+    agent: str | None
+    at: LocalTime | None
+    ring_seconds: float | None
+    answered: bool
+
+    @classmethod
+    def of(cls, stored: dict[str, Any], tz: tzinfo) -> RingAttempt:
+        # Stored as the AMI event's epoch seconds; served like every other time (issue 12).
+        at = stored.get("at")
+        when = (local_time(datetime.fromtimestamp(float(at), UTC), tz)
+                if isinstance(at, int | float) else None)
+        return cls.model_validate({**stored, "at": when})
 
 
 class Recording(BaseModel):
@@ -60,7 +81,7 @@ class CallOut(BaseModel):
     hangup_by: HangupBy | None
     decided_by: Decider | None
     partial: bool
-    ring_attempts: list[dict[str, Any]]
+    ring_attempts: list[RingAttempt]
     recording: Recording | None
     recording_error: str | None
     qa_flags: dict[str, Any] | None
@@ -86,11 +107,19 @@ class CallOut(BaseModel):
             wait_seconds=call.wait_seconds, talk_seconds=call.talk_seconds or 0.0,
             hangup_cause=call.hangup_cause or "", hangup_by=call.hangup_by or None,
             decided_by=call.decided_by, partial=bool(call.partial),
-            ring_attempts=list(call.ring_attempts or []),
+            ring_attempts=[RingAttempt.of(a, tz) for a in call.ring_attempts or []],
             recording=recording, recording_error=call.recording_error,
-            qa_flags=call.qa_flags,
+            qa_flags=_without_server_paths(call.qa_flags),
             legs=[Leg.of(leg, tz) for leg in call.legs],
         )
+
+
+def _without_server_paths(flags: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The analysis names the file it read (`file`); the API gives its name only, never where
+    the server keeps it (issue 12): the recording itself is at `recording.url`."""
+    if not flags or not isinstance(flags.get("file"), str):
+        return flags
+    return {**flags, "file": PurePath(flags["file"]).name}
 
 
 class CallPage(BaseModel):

@@ -37,7 +37,7 @@ class _CallState:
     forward_answered_at: float | None = None
     caller_hung_up: bool = False
     agent_hung_up: bool = False
-    soft_cause: int | None = None
+    soft_causes: dict[str, int] = field(default_factory=dict)  # uniqueid -> Q.850 cause
 
 
 def _ts(event: Event, fallback: float) -> float:
@@ -117,23 +117,28 @@ class CallTracker:
             s.caller_hung_up = True  # the caller's side asked for it (BYE)
 
     def _on_SoftHangupRequest(self, s: _CallState, e: Event, ts: float) -> None:
-        if e.get("Uniqueid") == s.record.linkedid:
-            s.soft_cause = _int(e.get("Cause"))
+        cause = _int(e.get("Cause"))
+        if cause:
+            s.soft_causes[e.get("Uniqueid", "")] = cause
 
     def _on_Hangup(self, s: _CallState, e: Event, ts: float) -> None:
         uid = e.get("Uniqueid", "")
         s.live.discard(uid)
+        # Hangup often says 0/Unknown where the SoftHangupRequest before it had the cause: the
+        # leg and (for the caller's leg) the call get the same resolved cause.
+        cause = _int(e.get("Cause"))
+        text = e.get("Cause-txt", "")
+        soft = s.soft_causes.get(uid)
+        if not cause and soft:
+            cause, text = soft, Q850.get(soft, f"cause {soft}")
+        text = text or (Q850.get(cause, "") if cause else "")
         leg = _leg(s, e)
         if leg is not None:
             leg.ended_at = ts
-            leg.cause = _int(e.get("Cause"))
-            leg.cause_text = e.get("Cause-txt", "")
+            leg.cause = cause
+            leg.cause_text = text
         if uid == s.record.linkedid:
-            cause = _int(e.get("Cause"))
-            text = e.get("Cause-txt", "")
-            if not cause and s.soft_cause:
-                cause, text = s.soft_cause, Q850.get(s.soft_cause, f"cause {s.soft_cause}")
-            s.record.hangup_cause = text or (Q850.get(cause, "") if cause else "")
+            s.record.hangup_cause = text
         s.record.ended_at = ts
 
     # -- the dialplan's own reports ---------------------------------------------------------
@@ -262,6 +267,11 @@ def _leg(s: _CallState, e: Event) -> Leg | None:
 def finish(state: _CallState) -> CallRecord:
     r = state.record
     end = r.ended_at or r.started_at
+    for leg in r.legs:
+        # The queue's Local channels are created before any caller ID is set on them: they
+        # are legs of this caller's call, so they carry the caller's number.
+        if leg.caller in ("", "<unknown>"):
+            leg.caller = r.caller
     if r.agent_answered_at is not None:
         r.disposition = Disposition.ANSWERED
         r.talk_seconds = round((state.talk_end or end) - r.agent_answered_at, 3)

@@ -7,22 +7,26 @@ import signal
 import socket
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 SCENARIOS = Path(str(resources.files("callsim").joinpath("scenarios")))
-MEDIA_PORT = 16000
 
 
 class SippError(RuntimeError):
     pass
 
 
-def _scenario(name: str, workdir: Path, audio: Path) -> str:
+def _scenario(name: str, workdir: Path, audio: Path,
+              headers: Mapping[str, str] | None = None) -> str:
     """SIPp does not substitute -key values inside action attributes, so the audio file's path
-    is written into a copy of the scenario."""
+    is written into a copy of the scenario; so are extra INVITE headers (an empty -key value
+    would leave a blank line, which ends a SIP message's headers)."""
     text = (SCENARIOS / name).read_text(encoding="utf-8").replace("[audio]", str(audio))
+    lines = "".join(f"      {key}: {value}\n" for key, value in (headers or {}).items())
+    text = text.replace("      [extra_headers]\n", lines)
     target = workdir / name
     target.write_text(text, encoding="utf-8")
     return str(target)
@@ -45,6 +49,36 @@ def tone(freq: float, folder: Path, seconds: int = 120, level: float = 0.3) -> P
     return target
 
 
+def speech(text: str, folder: Path, period: float, voice: str = "cmn", name: str = "speech",
+           lead: float = 0.0, turns: int = 1) -> Path:
+    """A raw u-law file SIPp can stream: `lead` seconds of silence, then `turns` turns of
+    `period` seconds each, `text` spoken by espeak-ng at the start of each turn and silence
+    for the rest. A party that speaks and then listens, so a recording of it has turns of
+    speech rather than a continuous tone."""
+    target = folder / f"{name}.ul"
+    if not target.exists():
+        wav = utterance(text, folder, voice, name)
+        subprocess.run(["sox", str(wav), "-t", "ul", str(target),
+                        "pad", "0", f"{period:g}", "trim", "0", f"{period:g}",
+                        "repeat", str(max(0, turns - 1)), "pad", f"{lead:g}", "0"],
+                       check=True, capture_output=True, timeout=60)
+    return target
+
+
+def utterance(text: str, folder: Path, voice: str = "cmn", name: str = "speech") -> Path:
+    """`text` spoken by espeak-ng as an 8 kHz mono WAV (kept, so its length can be read)."""
+    target = folder / f"{name}.wav"
+    if not target.exists():
+        if shutil.which("espeak-ng") is None:
+            raise SippError("espeak-ng is not installed (apt-get install espeak-ng)")
+        raw = folder / f"{name}-espeak.wav"
+        subprocess.run(["espeak-ng", "-v", voice, "-s", "170", "-w", str(raw), text],
+                       check=True, capture_output=True, timeout=30)
+        subprocess.run(["sox", str(raw), "-r", "8000", "-c", "1", str(target), "gain", "-n",
+                        "-6"], check=True, capture_output=True, timeout=30)
+    return target
+
+
 @dataclass
 class CallResult:
     returncode: int  # 0: the call went as scripted; 1: it ended otherwise (e.g. hotline's BYE)
@@ -64,11 +98,21 @@ def free_port(ip: str) -> int:
 
 def place_call(server: str, number: str, caller: str, audio: Path, talk_seconds: float,
                local_ip: str = "127.0.0.10", caller_name: str = "", timeout: float = 120,
+               headers: Mapping[str, str] | None = None, workdir: Path | None = None,
                ) -> CallResult:
-    """One call from the trunk: talks for talk_seconds after the answer, then hangs up."""
-    workdir = Path(tempfile.mkdtemp(prefix="callsim-caller-"))
+    """One call from the trunk: talks for talk_seconds after the answer, then hangs up.
+    headers: extra INVITE headers, e.g. {"X-Hotline-Clock": "2026-11-23T10:00:00+08:00"} (the
+    call's own routing time, accepted from demo.clock_peers). workdir: where SIPp runs and
+    leaves its logs (default: a new temporary folder, left for the caller to read)."""
+    for key, value in (headers or {}).items():
+        if not key or any(c in key + value for c in "\r\n"):
+            raise ValueError(f"header {key!r} must be one line")
+    if workdir is None:
+        workdir = Path(tempfile.mkdtemp(prefix="callsim-caller-"))
+    workdir.mkdir(parents=True, exist_ok=True)
     media_port = free_port(local_ip)
-    cmd = [_sipp(), server, "-sf", _scenario("caller.xml", workdir, audio), "-s", number,
+    scenario = _scenario("caller.xml", workdir, audio, headers)
+    cmd = [_sipp(), server, "-sf", scenario, "-s", number,
            "-i", local_ip, "-p", "0", "-mi", local_ip, "-mp", str(media_port), "-m", "1",
            "-l", "1", "-d", str(int(talk_seconds * 1000)), "-key", "caller", caller,
            "-key", "caller_name", caller_name or caller,
@@ -87,10 +131,11 @@ class AgentPhone:
     (mode "answer") or lets every call ring out (mode "noanswer")."""
 
     def __init__(self, server: str, number: str, password: str, local_ip: str, audio: Path,
-                 mode: str = "answer", port: int = 5070) -> None:
+                 mode: str = "answer", port: int = 5070, workdir: Path | None = None) -> None:
         self.server, self.number, self.password = server, number, password
         self.local_ip, self.port, self.audio, self.mode = local_ip, port, audio, mode
-        self.workdir = Path(tempfile.mkdtemp(prefix=f"callsim-agent-{number}-"))
+        self.workdir = workdir or Path(tempfile.mkdtemp(prefix=f"callsim-agent-{number}-"))
+        self.workdir.mkdir(parents=True, exist_ok=True)
         self.proc: subprocess.Popen[str] | None = None
 
     def register(self, expires: int = 3600, timeout: float = 10) -> None:
@@ -112,7 +157,7 @@ class AgentPhone:
         scenario = "agent_uas.xml" if self.mode == "answer" else "agent_noanswer.xml"
         cmd = [_sipp(), self.server, "-sf", _scenario(scenario, self.workdir, self.audio),
                "-i", self.local_ip, "-p", str(self.port), "-mi", self.local_ip,
-               "-mp", str(MEDIA_PORT), "-nostdin", "-trace_err", "-bind_local"]
+               "-mp", str(free_port(self.local_ip)), "-nostdin", "-trace_err", "-bind_local"]
         self.proc = subprocess.Popen(cmd, cwd=self.workdir, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, text=True)
         return self

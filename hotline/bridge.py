@@ -20,6 +20,7 @@ from ivr.agi_server import RoutingServer
 from ivr.ami import AmiClient
 from ivr.ami_events import EventDispatcher
 from pbx.layout import Instance
+from pbx.provision import installed_version
 from recordings.finaliser import RecordingFinaliser
 from settings import Settings
 from settings.policy import policy_from_settings
@@ -44,6 +45,7 @@ class Bridge:
         self.calls = CallsPlugin(self.keeper, self.ami)
         self.calls.attach(self.events)
         self._server: asyncio.Server | None = None
+        self.asterisk_version = installed_version(instance.root)  # recorded at provision
 
     async def start(self) -> None:
         host, _, port = self.agi_bind.rpartition(":")
@@ -61,4 +63,5 @@ class Bridge:
     def health(self) -> dict[str, Any]:
         return {"asterisk": self.ami.logged_in,
                 "fastagi": bool(self._server and self._server.is_serving()),
-                **self.keeper.health()}
+                **self.keeper.health(),
+                "asterisk_version": self.asterisk_version}

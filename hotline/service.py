@@ -9,7 +9,9 @@ import os
 import signal
 import socket
 from collections.abc import Callable
+from datetime import datetime
 
+import httpx
 import uvicorn
 
 from api.app import create_app
@@ -56,7 +58,22 @@ def preflight(settings: Settings, asterisk_running: bool) -> None:
                    ("ami.bind", settings.ami.bind, socket.SOCK_STREAM)]
     for key, bind, kind in checks:
         if not _port_free(bind, kind):
-            raise ServiceError(f"{key} {bind} is already in use by another program")
+            if _hotline_answers(settings.api.bind):
+                raise ServiceError(
+                    f"{key} {bind} is already in use, probably by another Hotline (its API "
+                    f"answers on {settings.api.bind}; `make up` in another terminal?): stop it "
+                    "with Ctrl-C there, or give this one other ports in its config")
+            raise ServiceError(f"{key} {bind} is already in use by another program: stop it, "
+                               f"or set {key} to a free port in the config")
+
+
+def _hotline_answers(api_bind: str) -> bool:
+    """Is a Hotline service (its /health) answering on this address?"""
+    try:
+        body = httpx.get(f"http://{api_bind}/health", timeout=1.0).json()
+    except (httpx.HTTPError, ValueError):
+        return False
+    return isinstance(body, dict) and "status" in body and "database" in body
 
 
 def default_secrets(settings: Settings) -> list[str]:
@@ -71,12 +88,27 @@ def default_secrets(settings: Settings) -> list[str]:
     return found
 
 
+def start_warnings(settings: Settings, now: datetime) -> list[str]:
+    """What an operator must hear before going live; `hotline up` and `hotline check-config`
+    say the same."""
+    warnings = []
+    secrets = default_secrets(settings)
+    if secrets:  # one line for all of them: a first run on the defaults has four
+        verb = "has its" if len(secrets) == 1 else "have their"
+        warnings.append(f"{', '.join(secrets)} still {verb} example value; set your own "
+                        "before going live")
+    schedule = policy_from_settings(settings, "").schedule
+    warnings += [f"{w}; list that year's closed/open days in [holidays]"
+                 for w in calendar_warnings(schedule, local_time(schedule, now).date())]
+    return warnings
+
+
 def prepare(settings: Settings, progress: Callable[[str], None] = print,
             build_root: bool = True) -> Instance:
     """Everything before start: the root, the rendered configuration, the prompts."""
     instance = Instance.of(settings)
     if build_root:
-        provision(instance, progress)
+        provision(instance, progress, pin=settings.asterisk.version)
     # From here on every file the service makes (rendered configuration with its secrets, the
     # database, recordings, the spool) is the operator's alone (R26). Not before: the root's
     # own system files keep their usual modes.
@@ -94,11 +126,8 @@ async def serve(settings: Settings, clock: Clock = system_clock,
                 ) -> None:
     """external_asterisk: another process (docker/compose.yaml) runs Asterisk on the rendered
     instance folder; we only render into it and wait for it to boot."""
-    for key in default_secrets(settings):
-        progress(f"warning: {key} still has its example value; set your own before going live")
-    policy = policy_from_settings(settings, "")
-    for warning in calendar_warnings(policy.schedule, local_time(policy.schedule, clock()).date()):
-        progress(f"warning: {warning}; list that year's closed/open days in [holidays]")
+    for warning in start_warnings(settings, clock()):
+        progress(f"warning: {warning}")
     asterisk = Asterisk(Instance.of(settings), settings.ami)
     preflight(settings, asterisk_running=external_asterisk or asterisk.running_pid() is not None)
     instance = await asyncio.to_thread(prepare, settings, progress, not external_asterisk)
@@ -116,8 +145,10 @@ async def serve(settings: Settings, clock: Clock = system_clock,
         progress(f"bridge up (FastAGI {settings.agi.bind})")
         host, _, port = settings.api.bind.rpartition(":")
         app = create_app(settings, store, health=bridge.health, clock=clock)
+        # log_config=None: uvicorn's lines go through our logging, in the one console format.
         server = uvicorn.Server(uvicorn.Config(app, host=host, port=int(port),
-                                               log_level="warning", lifespan="off"))
+                                               log_level="warning", lifespan="off",
+                                               log_config=None))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -9,7 +9,7 @@ import os
 import sys
 from datetime import UTC, datetime
 
-from domain.policy import RoutingPolicy, parse_clock_override
+from domain.policy import RoutingPolicy, clock_args
 
 POLICY_FILE = os.environ.get("HOTLINE_POLICY", "")
 
@@ -23,7 +23,10 @@ def main() -> int:
     agi = AGI(stdin=stdin, stdout=stdout, stderr=open(os.devnull, "w"))
     try:
         policy = RoutingPolicy.load(POLICY_FILE or sys.argv[0].replace(".py", ".json"))
-        override = parse_clock_override(agi.env.get("agi_arg_1", ""))
+        # The call's own clock, if its SIP peer may set one: the bridge's check, same code.
+        override, refused = policy.call_clock(*clock_args(agi.env))
+        if refused:
+            agi.verbose(f"hotline fallback: {refused}", 1)
         decision = policy.decide(override or datetime.now(UTC))
         for name, value in decision.channel_variables(policy.prompts_dir).items():
             agi.set_variable(name, value)

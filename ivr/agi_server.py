@@ -12,7 +12,7 @@ import logging
 from panoramisk.fast_agi import Request
 
 from domain.clock import Clock, system_clock
-from domain.policy import RoutingPolicy, parse_clock_override
+from domain.policy import RoutingPolicy, clock_args
 from metrics import ROUTING_DECISIONS
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,9 @@ class RoutingServer:
             writer.close()
 
     async def _route(self, request: Request) -> None:
-        override = parse_clock_override(request.headers.get("agi_arg_1", ""))
+        override, refused = self.policy.call_clock(*clock_args(request.headers))
+        if refused:
+            log.warning("call %s: %s", request.headers.get("agi_uniqueid"), refused)
         decision = self.policy.decide(override or self.clock())
         if decision.warning:
             log.warning("routing: %s", decision.warning)
@@ -86,8 +88,9 @@ class RoutingServer:
                 return
         self.decisions += 1
         ROUTING_DECISIONS.labels(decision.route.value).inc()
-        log.info("call %s from %s routed: %s", request.headers.get("agi_uniqueid"),
-                 request.headers.get("agi_callerid"), decision.route)
+        log.info("call %s from %s routed: %s%s", request.headers.get("agi_uniqueid"),
+                 request.headers.get("agi_callerid"), decision.route,
+                 f" (its own clock: {override.isoformat()})" if override is not None else "")
 
     async def start(self, host: str, port: int) -> asyncio.Server:
         return await asyncio.start_server(self.handle, host, port, reuse_address=True)

@@ -82,7 +82,8 @@ class Asterisk:
                 return time.monotonic() - started
             except (OSError, TimeoutError, ConnectionError):
                 await asyncio.sleep(0.1)
-        raise AsteriskError(f"Asterisk did not boot within {timeout:.0f} s")
+        raise AsteriskError(f"Asterisk did not boot within {timeout:.0f} s; see "
+                            f"{self.instance.log / 'console.log'}")
 
     def stop(self, timeout: float = 5.0) -> None:
         if self.adopted is not None:

@@ -17,4 +17,5 @@ def policy_from_settings(settings: Settings, prompts_dir: str) -> RoutingPolicy:
             "open": [d.isoformat() for d in settings.holidays.open],
         }
     )
-    return RoutingPolicy(schedule, settings.after_hours.forward_to, prompts_dir)
+    return RoutingPolicy(schedule, settings.after_hours.forward_to, prompts_dir,
+                         tuple(settings.demo.clock_peers))

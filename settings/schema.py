@@ -3,6 +3,7 @@ external test harnesses write them), so they are kept exactly as documented."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import date
 from typing import Annotated, Literal
@@ -181,6 +182,32 @@ class Prompts(_Section):
     custom_dir: str = "prompts"
 
 
+def _network(v: str) -> str:
+    try:
+        ipaddress.ip_network(v, strict=False)
+    except ValueError as e:
+        raise ValueError(f"{v!r} is not an address or network (127.0.0.0/8)") from e
+    return v
+
+
+class Demo(_Section):
+    """Calls that carry their own routing time (SIP header X-Hotline-Clock: `hotline demo-call
+    --at`, the test suite): accepted for that call only, and only from a SIP peer in one of
+    these networks. [] accepts it from nobody."""
+
+    clock_peers: list[Annotated[str, AfterValidator(_network)]] = Field(
+        default_factory=lambda: ["127.0.0.0/8", "::1/128"])
+
+
+class AsteriskPin(_Section):
+    """The Asterisk the root must have (issue 12): the Debian version of the `asterisk` package
+    exactly as /health and `hotline check-config` show it, e.g. "1:22.10.1+dfsg+~cs6.17.60671434-1".
+    Empty: whatever Debian sid had when the root was built; it is then kept, never changed
+    without `hotline asterisk provision --upgrade`."""
+
+    version: str = Field("", pattern=r"^[0-9A-Za-z.+~:-]*$")
+
+
 class Analysis(BaseModel):
     """Thresholds for the automatic QA flags (R23); keys are those of
     recordings.analysis.AnalysisConfig, checked there."""
@@ -204,6 +231,8 @@ class Settings(_Section):
     storage: Storage = Storage()
     prompts: Prompts
     analysis: Analysis = Analysis()
+    demo: Demo = Demo()
+    asterisk: AsteriskPin = AsteriskPin()
 
     @model_validator(mode="after")
     def _unique_agents(self) -> Settings:

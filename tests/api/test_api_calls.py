@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_fixtures import ADMIN, QA, TICKET, World, auth, epoch, make_settings
+from api_fixtures import ADMIN, QA, TICKET, World, auth, make_settings
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -152,10 +152,11 @@ def test_one_call_shape(client: TestClient, world: World) -> None:
     assert (call["hangup_cause"], call["hangup_by"], call["decided_by"]) == (
         "Normal Clearing", "caller", "fastagi")
     assert call["partial"] is False
+    # ISO 8601 in the company's zone like every other time (issue 12), not epoch seconds.
     assert call["ring_attempts"] == [
-        {"agent": "1002", "at": epoch("2026-11-23T10:00:11.123"), "ring_seconds": 5.0,
+        {"agent": "1002", "at": "2026-11-23T10:00:11.123+08:00", "ring_seconds": 5.0,
          "answered": False},
-        {"agent": "1001", "at": epoch("2026-11-23T10:00:12.123"), "ring_seconds": 1.0,
+        {"agent": "1001", "at": "2026-11-23T10:00:12.123+08:00", "ring_seconds": 1.0,
          "answered": True}]
     assert call["recording"] == {
         "duration_seconds": 3.0, "channels": 2,

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from callsim import AgentPhone, CallResult, place_call, tone
+from domain.policy import CLOCK_HEADER
 from ivr.ami_actions import queue_status
 from pbx.layout import Instance
 from pbx.provision import provision
@@ -41,13 +42,14 @@ class Hotline:
 
     def call(self, caller: str, talk_seconds: float, at: str = WORKING_HOURS,
              ) -> tuple[CallResult, float]:
-        """Places one call from the trunk as if it were `at`; returns SIPp's result and the
+        """Places one call from the trunk, routed as if it were `at` (that call only: its
+        X-Hotline-Clock header; "" routes by the real clock); returns SIPp's result and the
         wall-clock start (to find the record)."""
-        self.ami.setvar("HOTLINE_CLOCK", at)
         since = time.time()
         result = place_call(self.sip, self.settings.hotline.number, caller,
                             tone(CALLER_TONE, self.base), talk_seconds,
-                            local_ip=self.settings.sip.trunk_hosts[0], caller_name="测试客户")
+                            local_ip=self.settings.sip.trunk_hosts[0], caller_name="测试客户",
+                            headers={CLOCK_HEADER: at} if at else None)
         return result, since
 
     def ensure_running(self) -> None:
@@ -112,4 +114,3 @@ def phones(hotline: Hotline) -> Iterator[Callable[..., AgentPhone]]:
     yield start
     for phone in started:
         phone.stop()
-    hotline.ami.setvar("HOTLINE_CLOCK", "")

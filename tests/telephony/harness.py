@@ -93,10 +93,6 @@ class AmiObserver:
     def _run(self, coro: Any, timeout: float = 15) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
-    def setvar(self, name: str, value: str) -> None:
-        self._run(self.ami.wait_login(timeout=10))
-        self._run(self.ami.action({"Action": "Setvar", "Variable": name, "Value": value}))
-
     def act(self, coro: Any, timeout: float = 15) -> Any:
         """Runs a typed AMI action (ivr.ami_actions) on this observer's own login."""
         self._run(self.ami.wait_login(timeout=10))

@@ -55,6 +55,13 @@ def test_working_hours_call_reaches_agent_and_is_recorded(hotline: Hotline, phon
     assert 0.5 <= record["wait_seconds"] <= 3.0  # one ring (1 s) in the SIPp phone
     assert 3.0 <= record["talk_seconds"] <= 9.0
     assert len(record["legs"]) >= 2 and all(leg["ended_at"] for leg in record["legs"])
+    # Consistent (issue 12): the queue's Local legs carry the caller's number; the caller's
+    # leg ended for the reason the call did.
+    local = [leg for leg in record["legs"] if leg["channel"].startswith("Local/")]
+    assert local and all(leg["caller"] == "13900000001" for leg in local)
+    assert not any(leg["caller"] in ("", "<unknown>") for leg in record["legs"])
+    first = next(leg for leg in record["legs"] if leg["uniqueid"] == record["linkedid"])
+    assert first["cause_text"] == record["hangup_cause"] and first["cause"] == 16
     rec = record["recording"]
     assert rec["channels"] == 2 and len(rec["sha256"]) == 64
     assert abs(rec["duration_seconds"] - (t["ended_at"] - t["answered_at"])) < 1.0
@@ -107,6 +114,10 @@ def test_unanswered_agent_times_out_to_next_agent(hotline: Hotline, phones) -> N
     assert record["disposition"] == "answered" and record["agent"] == "1002"
     missed = [a for a in record["ring_attempts"] if not a["answered"]]
     assert missed and missed[0]["agent"] == "1001"
+    # Times like every other time in the record (issue 12): ISO 8601 in the company's zone.
+    for attempt in record["ring_attempts"]:
+        assert attempt["at"].endswith("+08:00")
+        assert record["started_at"] <= attempt["at"] <= record["ended_at"]
     ring = hotline.settings.queue.ring_timeout
     assert ring - 0.5 <= missed[0]["ring_seconds"] <= ring + 1.0
     assert record["wait_seconds"] >= ring

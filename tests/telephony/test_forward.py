@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from callsim import AgentPhone, place_call, tone
+from domain.policy import CLOCK_HEADER
 from pbx.layout import Instance
 from settings import load_settings
 from tests.telephony.conftest import AGENT_TONE, CALLER_TONE, CONFIG, PROJECT
@@ -53,11 +54,11 @@ def forwarding(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
 
 def test_out_of_hours_call_is_forwarded_to_the_mobile(forwarding: tuple) -> None:
     settings, ami, api, base, _ = forwarding
-    ami.setvar("HOTLINE_CLOCK", "2026-10-01T10:00:00+08:00")  # National Day
     mark = ami.mark()
     since = time.time()
     result = place_call(settings.sip.bind, settings.hotline.number, "13900000201",
-                        tone(CALLER_TONE, base), 9, local_ip=settings.sip.trunk_hosts[0])
+                        tone(CALLER_TONE, base), 9, local_ip=settings.sip.trunk_hosts[0],
+                        headers={CLOCK_HEADER: "2026-10-01T10:00:00+08:00"})  # National Day
     assert result.completed, result.output
     route = ami.wait_for(mark, user_event("HotlineRoute"))
     assert route["Route"] == "forward" and route["Closed"] == "holiday"

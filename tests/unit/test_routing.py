@@ -6,8 +6,10 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from domain.policy import RoutingPolicy, parse_clock_override
+from domain.policy import RoutingPolicy, clock_args, parse_clock_override, peer_in
 from domain.routing import decide
 from domain.workcal import DayKind, Schedule, classify
 from settings import load_settings
@@ -106,8 +108,44 @@ def test_policy_round_trips_through_json(tmp_path) -> None:
 def test_clock_override_parsing() -> None:
     assert parse_clock_override("") is None
     assert parse_clock_override("2026-10-01T10:00:00+08:00") == at("2026-10-01T10:00")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no UTC offset"):
         parse_clock_override("2026-10-01T10:00:00")
+    # A naive time is the company's local time (issue 12: `--at 2026-11-23T10:00:00`).
+    assert parse_clock_override("2026-10-01T10:00:00", SH) == at("2026-10-01T10:00")
+    with pytest.raises(ValueError, match="not an ISO 8601 time"):
+        parse_clock_override("tomorrow 10am", SH)
+
+
+def test_a_calls_clock_comes_only_from_demo_peers() -> None:
+    policy = policy_from_settings(load_settings(environ={}), "/p")
+    assert policy.clock_peers == ("127.0.0.0/8", "::1/128")
+    assert policy.call_clock("127.0.0.10:5060", "2026-10-01T10:00:00") == (
+        at("2026-10-01T10:00"), None)
+    when, why = policy.call_clock("198.51.100.7:5060", "2026-10-01T10:00:00")
+    assert when is None and why is not None and "198.51.100.7:5060" in why
+    when, why = policy.call_clock("127.0.0.10:5060", "soon")
+    assert when is None and why is not None and "not an ISO 8601 time" in why
+    assert policy.call_clock("127.0.0.10:5060", "") == (None, None)
+
+
+def test_peer_addresses() -> None:
+    nets = ("127.0.0.0/8", "::1/128")
+    assert peer_in("127.0.0.10:5060", nets) and peer_in("127.9.9.9", nets)
+    assert peer_in("[::1]:5060", nets) and peer_in("::1", nets)
+    assert not peer_in("10.0.0.1:5060", nets) and not peer_in("", nets)
+    assert not peer_in("garbage", nets) and not peer_in("127.0.0.1:5060", ())
+
+
+@given(st.text(alphabet=st.characters(blacklist_characters="\r\n\x00"), max_size=40))
+def test_whatever_the_header_says_it_cannot_pose_as_the_peer(header: str) -> None:
+    """AGI(...,<peer>,<header>): Asterisk splits the arguments on commas after substituting
+    the header; the peer is always the first argument, the header everything after it."""
+    parts = ["203.0.113.5:5060", *header.split(",")]
+    env = {f"agi_arg_{n}": part for n, part in enumerate(parts, start=1)}
+    peer, value = clock_args(env)
+    assert peer == "203.0.113.5:5060" and value == header
+    policy = policy_from_settings(load_settings(environ={}), "/p")
+    assert policy.call_clock(peer, value)[0] is None
 
 
 def test_start_warns_about_years_the_calendar_does_not_cover() -> None:
