@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from hotline.calls_cli import app as calls_app
 from recordings.analysis.cli import app as recordings_app
 from settings import ConfigError, Settings, load_settings
 
@@ -18,6 +19,7 @@ app = typer.Typer(help="Hotline: a customer-service hotline on a real Asterisk P
 asterisk_app = typer.Typer(help="The project-owned Asterisk.", no_args_is_help=True)
 app.add_typer(asterisk_app, name="asterisk")
 app.add_typer(recordings_app, name="recordings")
+app.add_typer(calls_app, name="calls")
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", "-c", help="TOML file (default: embedded defaults)")]
