@@ -20,6 +20,8 @@ from ivr.agi_server import RoutingServer
 from ivr.ami import AmiClient
 from ivr.ami_events import EventDispatcher
 from pbx.layout import Instance
+from qa.store import QaStore
+from qa.weekly import WeeklyDrafter
 from recordings.finaliser import RecordingFinaliser
 from settings import Settings
 from settings.policy import policy_from_settings
@@ -43,12 +45,15 @@ class Bridge:
                                  finaliser, RETRY_SECONDS)
         self.calls = CallsPlugin(self.keeper, self.ami)
         self.calls.attach(self.events)
+        # R22: last week's QA report is drafted every Monday, on the one clock.
+        self.weekly = WeeklyDrafter(QaStore(store), clock, ZoneInfo(settings.company.timezone))
         self._server: asyncio.Server | None = None
 
     async def start(self) -> None:
         host, _, port = self.agi_bind.rpartition(":")
         self._server = await self.routing.start(host, int(port))
         self.calls.start()
+        self.weekly.start()
         self.ami.connect()
         await self.ami.wait_login(timeout=10)
 
@@ -56,6 +61,7 @@ class Bridge:
         if self._server is not None:
             self._server.close()
         await self.calls.stop()
+        await self.weekly.stop()
         self.ami.close()
 
     def health(self) -> dict[str, Any]:

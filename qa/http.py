@@ -21,6 +21,7 @@ from qa import planning, reviewing
 from qa.errors import FormNotFound, InvalidMonth, PlanNotFound, Refused, ReviewNotFound
 from qa.models import QaReview
 from qa.planning import MONTH, rules_of
+from qa.report_http import router as report_router
 from qa.sampling import SamplingRules
 from qa.schemas import (
     FormIn,
@@ -253,5 +254,7 @@ def get_excellent(request: Request, _p: Staff, tz: CompanyZone) -> list[dict[str
                     "recording_url": f"/calls/{review.call_id}/recording"})
     return out
 
+
+router.include_router(report_router)
 
 __all__ = ["FormNotFound", "router"]

@@ -44,8 +44,8 @@ class ScoreError(ValueError):
 
 @cache
 def forbidden_phrases() -> tuple[str, ...]:
-    """服务忌语, the seeds' list shipped as data (qa/data/forbidden_phrases.json)."""
-    text = resources.files("qa").joinpath("data/forbidden_phrases.json").read_text("utf-8")
+    """服务忌语, the seeds' list shipped as data (qa/forbidden_phrases.json)."""
+    text = resources.files("qa").joinpath("forbidden_phrases.json").read_text("utf-8")
     return tuple(json.loads(text)["phrases"])
 
 

@@ -43,6 +43,12 @@ def _utc(value: object) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def _stored(value: datetime | None) -> datetime | None:
+    """UTC, as every time in the database: SQLite keeps a datetime's digits and drops its
+    offset, so a local time written as is would read back hours off."""
+    return None if value is None else value.astimezone(UTC)
+
+
 class QaStore:
     def __init__(self, calls: CallStore) -> None:
         self.calls = calls
@@ -104,6 +110,7 @@ class QaStore:
                   items: Iterable[Item]) -> None:
         with self.sessions.begin() as session:
             plan = session.get(QaPlan, month)
+            built_at = _stored(built_at)  # type: ignore[assignment]
             if plan is None:
                 session.add(QaPlan(month=month, built_at=built_at, agents=agents))
             else:
@@ -158,6 +165,8 @@ class QaStore:
     # -- reviews ----------------------------------------------------------------------------
 
     def add_review(self, review: QaReview) -> QaReview:
+        review.created_at = _stored(review.created_at)  # type: ignore[assignment]
+        review.confirmed_at = _stored(review.confirmed_at)
         with self.sessions.begin() as session:
             session.add(review)
             session.flush()
@@ -174,7 +183,7 @@ class QaStore:
             row = session.get(QaReview, review_id)
             assert row is not None
             for key, value in values.items():
-                setattr(row, key, value)
+                setattr(row, key, _stored(value) if isinstance(value, datetime) else value)
             return row
 
     def reviews(self, agent: str | None = None, call_ids: Iterable[int] | None = None,
@@ -186,9 +195,9 @@ class QaStore:
         if call_ids is not None:
             query = query.where(QaReview.call_id.in_(list(call_ids)))
         if confirmed_since is not None:
-            query = query.where(QaReview.confirmed_at >= confirmed_since)
+            query = query.where(QaReview.confirmed_at >= _stored(confirmed_since))
         if confirmed_until is not None:
-            query = query.where(QaReview.confirmed_at < confirmed_until)
+            query = query.where(QaReview.confirmed_at < _stored(confirmed_until))
         with self.sessions() as session:
             return list(session.scalars(query.order_by(QaReview.id)).all())
 
@@ -232,6 +241,8 @@ class QaStore:
             return session.get(QaWeeklyReport, week)
 
     def save_report(self, report: QaWeeklyReport) -> None:
+        report.drafted_at = _stored(report.drafted_at)  # type: ignore[assignment]
+        report.confirmed_at = _stored(report.confirmed_at)
         with self.sessions.begin() as session:
             session.merge(report)
 
