@@ -36,9 +36,10 @@ def rules_of(settings: Settings) -> SamplingRules:
 
 def build(store: QaStore, month: str, rules: SamplingRules, tz: tzinfo, now: datetime) -> None:
     """Builds or tops up the plan of `month` (never drops an item)."""
-    handled, entered = store.month_calls(month, tz, rules.service_level_seconds)
+    handled, tallies = store.month_calls(month, tz, rules.service_level_seconds,
+                                         rules.period_minutes)
     plan = build_plan(month, rules, store.handled_counts(previous_month(month), tz), handled,
-                      entered, store.items(month), store.full_months(), store.problems(month))
+                      tallies, store.items(month), store.full_months(), store.problems(month))
     store.save_plan(month, now, [asdict(a) for a in plan.agents], plan.items)
 
 
@@ -51,7 +52,7 @@ def add_neighbours(store: QaStore, review: QaReview, rules: SamplingRules, tz: t
     source = existing.get(review.call_id)
     if source is not None and source.reasons == [SampleReason.R20_NEIGHBOUR]:
         return
-    handled, _entered = store.month_calls(review.month, tz, rules.service_level_seconds)
+    handled, _tallies = store.month_calls(review.month, tz, rules.service_level_seconds)
     mine = [c for c in handled if c.agent == review.agent]
     store.add_items(review.month, [
         Item(c.call_id, c.agent, InspectionMode.POST, [SampleReason.R20_NEIGHBOUR], review.id)

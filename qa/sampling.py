@@ -13,7 +13,8 @@ import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from domain.status import InspectionMode, SampleReason
 
@@ -36,24 +37,16 @@ class SamplingRules:
     service_level_seconds: float = 30
 
 
-@dataclass(frozen=True, slots=True)
-class HandledCall:
-    """An answered inbound call of the plan's month, by agent_answered_at (company time)."""
+class HandledCall(NamedTuple):
+    """An answered inbound call of the plan's month, by agent_answered_at. A tuple, not a
+    dataclass: a month may hold a million of them, and building them is most of the read."""
 
     call_id: int
     linkedid: str
     agent: str
-    answered: datetime  # local
+    answered: datetime  # company time (naive in the store's reads, aware in some tests)
     talk_seconds: float
     recorded: bool
-
-
-@dataclass(frozen=True, slots=True)
-class QueueEntry:
-    """A call that entered the queue in the plan's month (R19's answer rate)."""
-
-    queued: datetime  # local
-    answered_within_level: bool
 
 
 @dataclass
@@ -119,33 +112,42 @@ def is_exempt(month: str, full_months: set[str], rules: SamplingRules) -> bool:
     return not any(is_exempt(m, full_months, rules) for m in earlier)
 
 
-def missed_periods(entries: Iterable[QueueEntry], rules: SamplingRules) -> set[datetime]:
-    """R19: starts of the periods whose answer rate within the service level is below target."""
-    entered: dict[datetime, int] = defaultdict(int)
-    within: dict[datetime, int] = defaultdict(int)
-    for entry in entries:
-        start = period_start(entry.queued, rules.period_minutes)
-        entered[start] += 1
-        within[start] += entry.answered_within_level
-    return {start for start, n in entered.items()
-            if within[start] < rules.service_level_target * n}
+PERIOD_BASE = datetime(2000, 1, 1)  # a midnight: periods that divide a day tile every day
 
 
-def period_start(when: datetime, minutes: int) -> datetime:
-    into_day = when.hour * 60 + when.minute
-    start = into_day - into_day % minutes
-    return when.replace(hour=start // 60, minute=start % 60, second=0, microsecond=0)
+def period_key(when: datetime, minutes: int) -> int:
+    """The number of the period (R19, `minutes` long, tiling each day) in which `when`, a
+    company time, falls."""
+    return (when.replace(tzinfo=None) - PERIOD_BASE) // timedelta(minutes=minutes)
 
 
-def _key(month: str, salt: str, call: HandledCall) -> tuple[int, int]:
-    return zlib.crc32(f"{month}|{salt}|{call.linkedid}".encode()), call.call_id
+Tallies = Mapping[int, list[int]]  # period key -> [entered the queue, answered within level]
+
+
+def tally(entries: Iterable[tuple[datetime, bool]], minutes: int) -> dict[int, list[int]]:
+    """(queued at, answered within the service level) per call -> per-period counts."""
+    out: dict[int, list[int]] = {}
+    for queued, within in entries:
+        counts = out.setdefault(period_key(queued, minutes), [0, 0])
+        counts[0] += 1
+        counts[1] += within
+    return out
+
+
+def missed_periods(tallies: Tallies, rules: SamplingRules) -> set[int]:
+    """R19: the periods whose answer rate within the service level is below the target."""
+    return {key for key, (entered, within) in tallies.items()
+            if entered and within < rules.service_level_target * entered}
 
 
 def pick(calls: Iterable[HandledCall], count: int, month: str, salt: str) -> list[HandledCall]:
-    """The `count` calls with the smallest keys: reproducible, and spread like a random draw."""
+    """The `count` calls with the smallest CRC-32 of "<month>|<salt>|<linkedid>" (ties by
+    id): reproducible, and spread like a random draw."""
     if count <= 0:
         return []
-    return heapq.nsmallest(count, calls, key=lambda c: _key(month, salt, c))
+    prefix = zlib.crc32(f"{month}|{salt}|".encode())  # crc32(a + b) == crc32(b, crc32(a))
+    return heapq.nsmallest(count, calls,
+                           key=lambda c: (zlib.crc32(c.linkedid.encode(), prefix), c.call_id))
 
 
 def neighbours_of(call_id: int, agent_calls: Sequence[HandledCall], n: int
@@ -169,7 +171,7 @@ class ProblemReview:
 
 
 def build_plan(month: str, rules: SamplingRules, previous_counts: Mapping[str, int],
-               handled: Sequence[HandledCall], entered: Iterable[QueueEntry],
+               handled: Sequence[HandledCall], tallies: Tallies,
                existing: Sequence[Item], full_months: Mapping[str, set[str]],
                problems: Sequence[ProblemReview] = ()) -> Plan:
     """The plan of `month`, topping up `existing` (its items are kept as they are)."""
@@ -210,10 +212,10 @@ def build_plan(month: str, rules: SamplingRules, previous_counts: Mapping[str, i
         agents.append(entry)
 
     # R19: every long call of a period that missed the service-level target.
-    missed = missed_periods(entered, rules)
+    missed = missed_periods(tallies, rules)
     for call in handled:
         if (call.talk_seconds > rules.long_call_seconds
-                and period_start(call.answered, rules.period_minutes) in missed):
+                and period_key(call.answered, rules.period_minutes) in missed):
             add(call, SampleReason.R19_LONG_IN_MISSED_PERIOD)
 
     # R20: the neighbours of a call whose confirmed review found a problem. A call that is in

@@ -5,18 +5,18 @@ reads hundreds of thousands of calls: ORM objects would cost more than the plan 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import String, and_, func, or_, select, type_coerce
+from sqlalchemy import String, and_, func, insert, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from callrecords.models import Call
 from callrecords.store import CallStore
 from domain.status import Disposition, InspectionMode, ReviewStatus, SampleReason
 from qa.models import QaForm, QaPlan, QaPlanItem, QaReview, QaWeeklyReport
-from qa.sampling import HandledCall, Item, ProblemReview, QueueEntry
+from qa.sampling import PERIOD_BASE, HandledCall, Item, ProblemReview, Tallies
 from qa.scoring import Form, FormItem, default_form
 
 
@@ -32,15 +32,26 @@ def month_of(when: datetime, tz: tzinfo) -> str:
     return when.astimezone(tz).strftime("%Y-%m")
 
 
-def _utc(value: object) -> datetime | None:
-    """SQLite hands back text (read raw: SQLAlchemy's own parsing is ten times slower),
-    PostgreSQL an aware datetime."""
+def _naive_utc(value: object) -> datetime | None:
+    """SQLite hands back text (read raw: SQLAlchemy's own parsing is several times slower),
+    PostgreSQL an aware datetime. Naive UTC: a month of calls is read with no zone objects."""
     if value is None:
         return None
     if isinstance(value, str):
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+        return datetime.fromisoformat(value)
     assert isinstance(value, datetime)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def _local_time(start: datetime, end: datetime, tz: tzinfo) -> Callable[[datetime], datetime]:
+    """Naive UTC -> naive company time. A month without a clock change (every month in
+    China) is one fixed offset: an addition per call instead of a zone lookup."""
+    first = start.astimezone(tz).utcoffset()
+    last = (end - timedelta(microseconds=1)).astimezone(tz).utcoffset()
+    if first is not None and first == last:
+        offset = first
+        return lambda utc: utc + offset
+    return lambda utc: utc.replace(tzinfo=UTC).astimezone(tz).replace(tzinfo=None)
 
 
 def _stored(value: datetime | None) -> datetime | None:
@@ -56,10 +67,11 @@ class QaStore:
 
     # -- what the plan reads ------------------------------------------------------------
 
-    def month_calls(self, month: str, tz: tzinfo, service_level: float
-                    ) -> tuple[list[HandledCall], list[QueueEntry]]:
-        """One query: the month's handled calls (by agent_answered_at) and the calls that
-        entered the queue (by queued_at)."""
+    def month_calls(self, month: str, tz: tzinfo, service_level: float,
+                    period_minutes: int = 60) -> tuple[list[HandledCall], Tallies]:
+        """One query: the month's handled calls (by agent_answered_at, in company time) and,
+        per R19 period, how many calls entered the queue and how many of those were answered
+        within the service level."""
         start, end = month_bounds(month, tz)
         answered_col = type_coerce(Call.agent_answered_at, String)
         queued_col = type_coerce(Call.queued_at, String)
@@ -68,21 +80,35 @@ class QaStore:
                        ).where(or_(and_(Call.agent_answered_at >= start,
                                         Call.agent_answered_at < end),
                                    and_(Call.queued_at >= start, Call.queued_at < end)))
-        handled: list[HandledCall] = []
-        entered: list[QueueEntry] = []
+        local = _local_time(start, end, tz)
+        lo, hi = start.replace(tzinfo=None), end.replace(tzinfo=None)
         level = timedelta(seconds=service_level)
+        step = timedelta(minutes=period_minutes)
+        answered_word = Disposition.ANSWERED.value
+        handled: list[HandledCall] = []
+        tallies: dict[int, list[int]] = {}
         with self.calls.engine.connect() as conn:
-            for (call_id, linkedid, agent, disposition, queued_raw, answered_raw, talk,
-                 recorded) in conn.execute(query):
-                queued, answered = _utc(queued_raw), _utc(answered_raw)
-                if queued is not None and start <= queued < end:
-                    within = answered is not None and answered - queued <= level
-                    entered.append(QueueEntry(queued.astimezone(tz), within))
-                if (answered is not None and agent and disposition == Disposition.ANSWERED
-                        and start <= answered < end):
-                    handled.append(HandledCall(call_id, linkedid, agent, answered.astimezone(tz),
-                                               talk or 0.0, bool(recorded)))
-        return handled, entered
+            result = conn.execute(query)
+            # The driver's own tuples: the columns need no conversion SQLAlchemy would do,
+            # and a million Row objects cost as much as the query.
+            rows = result.cursor.fetchall() if result.cursor is not None else []
+            result.close()
+        for (call_id, linkedid, agent, disposition, queued_raw, answered_raw, talk,
+             recorded) in rows:
+            queued, answered = _naive_utc(queued_raw), _naive_utc(answered_raw)
+            if queued is not None and lo <= queued < hi:
+                # The R19 tally, inlined (sampling.tally is the same, for other callers).
+                key = (local(queued) - PERIOD_BASE) // step
+                counts = tallies.get(key)
+                if counts is None:
+                    counts = tallies[key] = [0, 0]
+                counts[0] += 1
+                counts[1] += answered is not None and answered - queued <= level
+            if (answered is not None and agent and disposition == answered_word
+                    and lo <= answered < hi):
+                handled.append(HandledCall(call_id, linkedid, agent, local(answered),
+                                           talk or 0.0, bool(recorded)))
+        return handled, tallies
 
     def handled_counts(self, month: str, tz: tzinfo) -> dict[str, int]:
         start, end = month_bounds(month, tz)
@@ -124,13 +150,13 @@ class QaStore:
     def _upsert_items(self, session: Session, month: str, items: Iterable[Item]) -> None:
         stored = {r.call_id: r for r in session.scalars(
             select(QaPlanItem).where(QaPlanItem.month == month))}
+        new: list[dict[str, Any]] = []
         for item in items:
             row = stored.get(item.call_id)
             if row is None:
-                session.add(QaPlanItem(month=month, call_id=item.call_id, agent=item.agent,
-                                       mode=item.mode.value,
-                                       reasons=[r.value for r in item.reasons],
-                                       neighbour_of=item.neighbour_of))
+                new.append({"month": month, "call_id": item.call_id, "agent": item.agent,
+                            "mode": item.mode.value, "reasons": [r.value for r in item.reasons],
+                            "neighbour_of": item.neighbour_of})
                 continue
             reasons = list(row.reasons) + [r.value for r in item.reasons
                                            if r.value not in row.reasons]
@@ -140,6 +166,8 @@ class QaStore:
                 row.mode = InspectionMode.LIVE.value
             if row.neighbour_of is None and item.neighbour_of is not None:
                 row.neighbour_of = item.neighbour_of
+        if new:  # thousands in a big month: one executemany, not an ORM object each
+            session.execute(insert(QaPlanItem), new)
 
     # -- forms ------------------------------------------------------------------------------
 

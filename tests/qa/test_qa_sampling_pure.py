@@ -12,15 +12,16 @@ from hypothesis import strategies as st
 
 from qa.sampling import (
     HandledCall,
-    QueueEntry,
     SamplingRules,
     is_exempt,
     missed_periods,
     neighbours_of,
     normal_quota,
+    period_key,
     pick,
     previous_month,
     split,
+    tally,
 )
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -83,10 +84,13 @@ def test_picks_do_not_depend_on_the_order_read(order: list[int], count: int) -> 
 
 def test_missed_periods_by_answer_rate() -> None:
     at = datetime(2026, 10, 14, 10, 0, tzinfo=ZONE)
-    entries = [QueueEntry(at + timedelta(minutes=m), m % 5 != 0) for m in range(60)]
-    entries += [QueueEntry(at + timedelta(hours=1, minutes=m), m % 3 != 0) for m in range(60)]
+    entries = [(at + timedelta(minutes=m), m % 5 != 0) for m in range(60)]
+    entries += [(at + timedelta(hours=1, minutes=m), m % 3 != 0) for m in range(60)]
     # 10:00: 48/60 = 0.8 meets the target; 11:00: 40/60 misses it.
-    assert missed_periods(entries, RULES) == {at + timedelta(hours=1)}
+    assert missed_periods(tally(entries, 60), RULES) == {period_key(at, 60) + 1}
+    # Half-hour periods: 10:30-11:00 has 24/30 = 0.8, 11:00-11:30 20/30: missed.
+    assert missed_periods(tally(entries, 30), RULES) == {period_key(at, 30) + 2,
+                                                         period_key(at, 30) + 3}
 
 
 def test_neighbours_by_answer_time() -> None:
