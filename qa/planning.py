@@ -52,8 +52,8 @@ def add_neighbours(store: QaStore, review: QaReview, rules: SamplingRules, tz: t
     source = existing.get(review.call_id)
     if source is not None and source.reasons == [SampleReason.R20_NEIGHBOUR]:
         return
-    handled, _tallies = store.month_calls(review.month, tz, rules.service_level_seconds)
-    mine = [c for c in handled if c.agent == review.agent]
+    mine, _partial = store.month_calls(review.month, tz, rules.service_level_seconds,
+                                       agent=review.agent)
     store.add_items(review.month, [
         Item(c.call_id, c.agent, InspectionMode.POST, [SampleReason.R20_NEIGHBOUR], review.id)
         for c in neighbours_of(review.call_id, mine, rules.neighbours)])

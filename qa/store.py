@@ -68,7 +68,8 @@ class QaStore:
     # -- what the plan reads ------------------------------------------------------------
 
     def month_calls(self, month: str, tz: tzinfo, service_level: float,
-                    period_minutes: int = 60) -> tuple[list[HandledCall], Tallies]:
+                    period_minutes: int = 60, agent: str | None = None
+                    ) -> tuple[list[HandledCall], Tallies]:
         """One query: the month's handled calls (by agent_answered_at, in company time) and,
         per R19 period, how many calls entered the queue and how many of those were answered
         within the service level."""
@@ -80,6 +81,8 @@ class QaStore:
                        ).where(or_(and_(Call.agent_answered_at >= start,
                                         Call.agent_answered_at < end),
                                    and_(Call.queued_at >= start, Call.queued_at < end)))
+        if agent is not None:  # one agent's calls only (R20); its tallies are then partial
+            query = query.where(Call.agent == agent)
         local = _local_time(start, end, tz)
         lo, hi = start.replace(tzinfo=None), end.replace(tzinfo=None)
         level = timedelta(seconds=service_level)
