@@ -7,6 +7,7 @@ import math
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -23,6 +24,7 @@ from qa.sampling import (
     split,
     tally,
 )
+from settings import ConfigError, load_settings
 
 ZONE = ZoneInfo("Asia/Shanghai")
 RULES = SamplingRules()
@@ -97,3 +99,12 @@ def test_neighbours_by_answer_time() -> None:
     calls = [_call(n) for n in (5, 1, 3, 2, 4)]
     assert [c.call_id for c in neighbours_of(3, calls, 1)] == [2, 4]
     assert [c.call_id for c in neighbours_of(1, calls, 2)] == [2, 3]
+
+
+def test_qa_settings_are_checked_naming_the_key() -> None:
+    assert load_settings(environ={}).qa.period == "1h"
+    for key, value in (("PERIOD", "7m"), ("PERIOD", "hourly"), ("SAMPLE_RATE", "0"),
+                       ("LIVE_SHARE", "1.5"), ("SAMPLE_SIZE", "3")):
+        with pytest.raises(ConfigError) as refused:
+            load_settings(environ={f"HOTLINE_QA__{key}": value})
+        assert f"qa.{key.lower()}" in str(refused.value)
