@@ -27,6 +27,7 @@ from calls.http import DEFAULT_PAGE_SIZE
 from calls.http import router as calls_router
 from domain.clock import Clock, system_clock
 from metrics import CONTENT_TYPE_LATEST, exposition
+from qa.http import router as qa_router
 from settings import Settings
 
 log = logging.getLogger("hotline.api")
@@ -104,6 +105,7 @@ def create_app(settings: Settings, store: CallStore,
     app.state.page_size_max = settings.api.page_size_max
     app.include_router(calls_router)
     app.include_router(audit_router)
+    app.include_router(qa_router)
     _document_page_size(app, settings.api.page_size_max)
     return app
 

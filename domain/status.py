@@ -62,3 +62,36 @@ class DayKind(enum.StrEnum):
     WORKDAY = "workday"
     WEEKEND = "weekend"
     HOLIDAY = "holiday"
+
+
+class InspectionMode(enum.StrEnum):
+    """How a QA plan item is inspected (R18)."""
+
+    LIVE = "live"  # listening in on the call
+    POST = "post"  # from the recording, afterwards
+
+
+class SampleReason(enum.StrEnum):
+    """Which rule put a call into the month's QA plan."""
+
+    R18_SAMPLE = "r18_sample"
+    R18_LIVE = "r18_live"
+    R19_LONG_IN_MISSED_PERIOD = "r19_long_in_missed_period"
+    R19_SHORT = "r19_short"
+    R20_NEIGHBOUR = "r20_neighbour"
+
+
+class ItemStatus(enum.StrEnum):
+    TODO = "todo"
+    REVIEWED = "reviewed"  # a draft review exists
+    CONFIRMED = "confirmed"
+
+
+class ReviewStatus(enum.StrEnum):
+    DRAFT = "draft"
+    CONFIRMED = "confirmed"  # immutable; corrected only by a revision
+
+
+class ReportStatus(enum.StrEnum):
+    DRAFT = "draft"
+    CONFIRMED = "confirmed"  # published by a supervisor (R22)

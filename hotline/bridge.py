@@ -21,6 +21,8 @@ from ivr.ami import AmiClient
 from ivr.ami_events import EventDispatcher
 from pbx.layout import Instance
 from pbx.provision import installed_version
+from qa.store import QaStore
+from qa.weekly import WeeklyDrafter
 from recordings.finaliser import RecordingFinaliser
 from settings import Settings
 from settings.policy import policy_from_settings
@@ -44,6 +46,8 @@ class Bridge:
                                  finaliser, RETRY_SECONDS, settings.storage.min_free_mb)
         self.calls = CallsPlugin(self.keeper, self.ami)
         self.calls.attach(self.events)
+        # R22: last week's QA report is drafted every Monday, on the one clock.
+        self.weekly = WeeklyDrafter(QaStore(store), clock, ZoneInfo(settings.company.timezone))
         self._server: asyncio.Server | None = None
         self.asterisk_version = installed_version(instance.root)  # recorded at provision
 
@@ -51,6 +55,7 @@ class Bridge:
         host, _, port = self.agi_bind.rpartition(":")
         self._server = await self.routing.start(host, int(port))
         self.calls.start()
+        self.weekly.start()
         self.ami.connect()
         await self.ami.wait_login(timeout=10)
 
@@ -58,6 +63,7 @@ class Bridge:
         if self._server is not None:
             self._server.close()
         await self.calls.stop()
+        await self.weekly.stop()
         self.ami.close()
 
     def health(self) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from hotline.calls_cli import app as calls_app
 from recordings.analysis.cli import app as recordings_app
 from settings import ConfigError, Settings, load_settings
 
@@ -22,6 +23,7 @@ asterisk_app = typer.Typer(help="The project-owned Asterisk.", no_args_is_help=T
                            rich_markup_mode=None)
 app.add_typer(asterisk_app, name="asterisk")
 app.add_typer(recordings_app, name="recordings")
+app.add_typer(calls_app, name="calls")
 
 ConfigOption = Annotated[Path | None, typer.Option(
     "--config", "-c", metavar="FILE",

@@ -215,6 +215,42 @@ class Analysis(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
 
+_PERIOD = re.compile(r"^([0-9]{1,4})(m|h)$")
+
+
+def period_minutes(text: str) -> int:
+    """'1h' -> 60, '30m' -> 30: the R19 answer-rate periods, which must tile a day."""
+    match = _PERIOD.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a period like '1h' or '30m'")
+    minutes = int(match.group(1)) * (60 if match.group(2) == "h" else 1)
+    if not 0 < minutes <= 1440 or 1440 % minutes:
+        raise ValueError(f"{text!r} does not divide a day into whole periods")
+    return minutes
+
+
+class Qa(_Section):
+    """Quality inspection (R18-R21). Key names are the issue's contract."""
+
+    sample_rate: float = Field(0.01, gt=0, le=1)  # R18: share of previous-month calls
+    min_per_agent: int = Field(1, ge=0)
+    live_share: float = Field(0.3, ge=0, le=1)  # R18: share of the quota inspected live
+    long_call_seconds: float = Field(300, ge=0)  # R19
+    service_level_target: float = Field(0.8, ge=0, le=1)  # R19
+    period: str = "1h"  # R19
+    short_call_seconds: float = Field(20, ge=0)  # R19
+    short_call_checks: int = Field(1, ge=0)  # R19
+    neighbours: int = Field(1, ge=0)  # R20
+    exempt_after_full_months: int = Field(2, ge=1)  # R21
+    exempt_quota: int = Field(5, ge=0)  # R21
+
+    @field_validator("period")
+    @classmethod
+    def _period(cls, v: str) -> str:
+        period_minutes(v)
+        return v
+
+
 class Settings(_Section):
     company: Company
     hotline: Hotline
@@ -233,6 +269,7 @@ class Settings(_Section):
     analysis: Analysis = Analysis()
     demo: Demo = Demo()
     asterisk: AsteriskPin = AsteriskPin()
+    qa: Qa = Qa()
 
     @model_validator(mode="after")
     def _unique_agents(self) -> Settings:

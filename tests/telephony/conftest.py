@@ -81,7 +81,7 @@ def hotline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
         service.stop()
 
 
-def _wait_member_reachable(hotline: Hotline, number: str, timeout: float = 10) -> None:
+def wait_member_reachable(hotline: Hotline, number: str, timeout: float = 10) -> None:
     """The registration's device state must reach the queue before a call is placed; on a busy
     machine that takes longer than any fixed pause (a call placed earlier finds the queue empty
     and goes to voicemail)."""
@@ -108,7 +108,7 @@ def phones(hotline: Hotline) -> Iterator[Callable[..., AgentPhone]]:
                            tone(AGENT_TONE, hotline.base), mode=mode,
                            port=free_port(socket.SOCK_DGRAM, ip))
         started.append(phone.start())
-        _wait_member_reachable(hotline, number)
+        wait_member_reachable(hotline, number)
         return phone
 
     yield start
