@@ -39,6 +39,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from callrecords.store import StoreError
 
@@ -143,19 +144,35 @@ async def _on_validation(_request: Request, exc: Exception) -> JSONResponse:
                                   {"errors": errors}))
 
 
-async def _on_http(_request: Request, exc: Exception) -> JSONResponse:
+async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     err: ApiError
     if exc.status_code == 404:
         err = RouteNotFound()
+    elif exc.status_code == 400:
+        # FastAPI's answer to a body it cannot parse at all: malformed input like any other.
+        err = InvalidRequest(f"body: {exc.detail}")
     elif exc.status_code == 405:
         err = MethodNotAllowed()
+        # Starlette names only the first route matching the path; a path served by several
+        # routes (GET and PATCH /qa/reviews/{id}) allows all their methods.
+        err.headers["Allow"] = ", ".join(_allowed_methods(request))
+        exc.headers = None
     else:
         err = ApiError(str(exc.detail))
         err.status, err.error_id = exc.status_code, f"http.{exc.status_code}"
     if exc.headers:
         err.headers.update(exc.headers)
     return _render(err)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
 
 
 async def _on_database(request: Request, exc: Exception) -> JSONResponse:

@@ -16,10 +16,11 @@ from calls.transfer import check_file, export_calls, import_checked
 from settings import ConfigError, Settings, load_settings
 
 app = typer.Typer(help="Call history: export and import call records (JSON lines).",
-                  no_args_is_help=True)
+                  no_args_is_help=True, rich_markup_mode=None)
 
 ConfigOption = Annotated[
-    Path | None, typer.Option("--config", "-c", help="TOML file (default: embedded defaults)")]
+    Path | None, typer.Option("--config", "-c", metavar="FILE",
+                              help="TOML file (default: embedded defaults)")]
 
 
 def _settings(config: Path | None) -> Settings:
@@ -44,12 +45,15 @@ def _when(text: str | None, zone: ZoneInfo, option: str) -> datetime | None:
 @app.command("export")
 def export(config: ConfigOption = None,
            since: Annotated[str | None, typer.Option(
+               metavar="TIME",
                help="calls started at or after this ISO time (company zone if no offset)")
            ] = None,
            until: Annotated[str | None, typer.Option(
+               metavar="TIME",
                help="calls started before this ISO time (company zone if no offset)")] = None,
            output: Annotated[Path | None, typer.Option(
-               "--output", "-o", help="file to write (default: standard output)")] = None,
+               "--output", "-o", metavar="FILE",
+               help="file to write (default: standard output)")] = None,
            ) -> None:
     """Write call records as JSON lines, each in the shape GET /calls/{id} returns."""
     settings = _settings(config)
@@ -66,10 +70,11 @@ def export(config: ConfigOption = None,
 
 
 @app.command("import")
-def import_(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
-                                                 help="JSON lines, as `calls export` writes")],
+def import_(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, metavar="FILE",
+                                                 hidden=True)],
             config: ConfigOption = None) -> None:
-    """Import call records; all or nothing, idempotent by linkedid."""
+    """Import the call records of FILE (JSON lines, as `calls export` writes); all or
+    nothing, idempotent by linkedid."""
     settings = _settings(config)
     store = CallStore(settings.storage.database_url)
     store.migrate()

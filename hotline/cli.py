@@ -112,6 +112,8 @@ def demo_call(config: ConfigOption = None,
     from hotline.demo import demo_call as run
 
     settings = _settings(config, verbose)
+    if verbose:
+        _logging(verbose)
     try:
         when = call_time(settings, at)  # checked before anything is placed
         record = run(settings, seconds, when, say=typer.echo)

@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import tzinfo
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from api.auth import Principal
 from api.deps import AppClock, CompanyZone, CurrentPrincipal, ensure_role, require_role
 from api.errors import Forbidden
-from api.schemas import ErrorOut
+from api.schemas import MAX_ID, ErrorOut
 from callrecords.store import CallStore
 from domain.status import ReviewStatus
 from qa import planning, reviewing
@@ -41,7 +41,10 @@ FORM_EDITORS = ("supervisor", "admin")
 Staff = Annotated[Principal, Depends(require_role(*STAFF))]
 FormEditor = Annotated[Principal, Depends(require_role(*FORM_EDITORS))]
 
-_ERRORS = {401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 422: {"model": ErrorOut}}
+ReviewId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+_ERRORS = {401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 404: {"model": ErrorOut},
+           422: {"model": ErrorOut}, 503: {"model": ErrorOut}}
 router = APIRouter(tags=["qa"], responses=_ERRORS)  # type: ignore[arg-type]
 
 
@@ -130,8 +133,8 @@ def _form(store: QaStore, form_id: str) -> Form:
 
 
 @router.get("/qa/reviews/prefill", summary="Suggested points and evidence spans (R23)")
-def get_prefill(request: Request, _p: Staff,
-                call_id: Annotated[int, Query()], form: str = "r23") -> dict[str, Any]:
+def get_prefill(request: Request, _p: Staff, call_id: Annotated[int, Query(ge=1, le=MAX_ID)],
+                form: str = "r23") -> dict[str, Any]:
     store = qa_store(request)
     chosen = _form(store, form)
     call = reviewing.reviewable_call(_calls(request), call_id)
@@ -161,7 +164,8 @@ def _review(store: QaStore, review_id: int, principal: Principal) -> QaReview:
     return review
 
 
-@router.post("/qa/reviews", status_code=201, summary="Score a call (a draft)")
+@router.post("/qa/reviews", status_code=201, summary="Score a call (a draft)",
+             responses={409: {"model": ErrorOut, "description": "review.exists"}})
 def post_review(request: Request, body: ReviewIn, principal: Staff, clock: AppClock,
                 tz: CompanyZone) -> dict[str, Any]:
     store = qa_store(request)
@@ -174,7 +178,8 @@ def post_review(request: Request, body: ReviewIn, principal: Staff, clock: AppCl
 
 @router.get("/qa/reviews", summary="Reviews (an agent token sees its own only)")
 def list_reviews(request: Request, principal: CurrentPrincipal, tz: CompanyZone,
-                 agent: str | None = None, call_id: int | None = None
+                 agent: str | None = None,
+                 call_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None
                  ) -> list[dict[str, Any]]:
     if principal.agent is not None:
         agent = principal.agent
@@ -185,15 +190,15 @@ def list_reviews(request: Request, principal: CurrentPrincipal, tz: CompanyZone,
     return [review_out(r, tz) for r in reviews]
 
 
-@router.get("/qa/reviews/{review_id}", summary="One review (any version)")
-def get_review(request: Request, review_id: int, principal: CurrentPrincipal,
+@router.get("/qa/reviews/{review_id:int}", summary="One review (any version)")
+def get_review(request: Request, review_id: ReviewId, principal: CurrentPrincipal,
                tz: CompanyZone) -> dict[str, Any]:
     return review_out(_review(qa_store(request), review_id, principal), tz)
 
 
-@router.patch("/qa/reviews/{review_id}", summary="Edit a draft review",
+@router.patch("/qa/reviews/{review_id:int}", summary="Edit a draft review",
               responses={409: {"model": ErrorOut, "description": "review.confirmed"}})
-def patch_review(request: Request, review_id: int, body: ReviewPatch, principal: Staff,
+def patch_review(request: Request, review_id: ReviewId, body: ReviewPatch, principal: Staff,
                  tz: CompanyZone) -> dict[str, Any]:
     store = qa_store(request)
     review = _review(store, review_id, principal)
@@ -203,9 +208,9 @@ def patch_review(request: Request, review_id: int, body: ReviewPatch, principal:
     return review_out(updated, tz)
 
 
-@router.post("/qa/reviews/{review_id}/confirm", summary="Confirm: the review becomes final",
+@router.post("/qa/reviews/{review_id:int}/confirm", summary="Confirm: the review becomes final",
              responses={409: {"model": ErrorOut, "description": "review.confirmed"}})
-def confirm_review(request: Request, review_id: int, principal: Staff, clock: AppClock,
+def confirm_review(request: Request, review_id: ReviewId, principal: Staff, clock: AppClock,
                    tz: CompanyZone) -> dict[str, Any]:
     store = qa_store(request)
     confirmed = reviewing.confirm(store, _review(store, review_id, principal), clock())
@@ -213,11 +218,11 @@ def confirm_review(request: Request, review_id: int, principal: Staff, clock: Ap
     return review_out(confirmed, tz)
 
 
-@router.post("/qa/reviews/{review_id}/revisions", status_code=201,
+@router.post("/qa/reviews/{review_id:int}/revisions", status_code=201,
              summary="Correct a confirmed review: a new draft version superseding it",
              responses={409: {"model": ErrorOut,
                               "description": "review.draft, review.superseded"}})
-def revise_review(request: Request, review_id: int, body: ReviewPatch, principal: Staff,
+def revise_review(request: Request, review_id: ReviewId, body: ReviewPatch, principal: Staff,
                   clock: AppClock, tz: CompanyZone) -> dict[str, Any]:
     store = qa_store(request)
     review = _review(store, review_id, principal)

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas import local_time
+from api.schemas import MAX_ID, local_time
 from qa.models import QaReview
 from qa.scoring import Form, ScoredItem
 
@@ -22,7 +22,7 @@ class PlanIn(_Body):
 
 
 class LiveIn(_Body):
-    call_id: int
+    call_id: int = Field(ge=1, le=MAX_ID)
 
 
 class WeekIn(_Body):
@@ -40,7 +40,7 @@ class ReviewItemIn(_Body):
 
 
 class ReviewIn(_Body):
-    call_id: int
+    call_id: int = Field(ge=1, le=MAX_ID)
     form: str = "r23"
     items: list[ReviewItemIn] = []
     comment: str = ""

@@ -143,6 +143,21 @@ class Suggestion:
     evidence: list[Evidence] = field(default_factory=list)
 
 
+def _spans(value: Any) -> list[tuple[float, float, Any]]:
+    """The spans of one flag as the analysis writes them ([{start, end, by?}, ...]); anything
+    else (a failed analysis, a record imported from another system) has no evidence."""
+    if not isinstance(value, list):
+        return []
+    spans = []
+    for span in value:
+        if isinstance(span, Mapping):
+            try:
+                spans.append((float(span["start"]), float(span["end"]), span.get("by")))
+            except (KeyError, TypeError, ValueError):
+                continue
+    return spans
+
+
 def prefill(form: Form, qa_flags: Mapping[str, Any] | None) -> list[Suggestion]:
     """Suggested points: an `auto` item with any flagged span suggests 0 (冷场 and 打断 are
     faults, not degrees; the reviewer listens and adjusts), full marks otherwise; items
@@ -152,10 +167,10 @@ def prefill(form: Form, qa_flags: Mapping[str, Any] | None) -> list[Suggestion]:
     for item in form.items:
         evidence: list[Evidence] = []
         if item.auto == "dead_air":
-            evidence = [Evidence(item.id, "dead_air", float(s["start"]), float(s["end"]))
-                        for s in flags.get("dead_air") or []]
+            evidence = [Evidence(item.id, "dead_air", start, end)
+                        for start, end, _by in _spans(flags.get("dead_air"))]
         elif item.auto == "overtalk":
-            evidence = [Evidence(item.id, "overtalk", float(s["start"]), float(s["end"]))
-                        for s in flags.get("overtalk") or [] if s.get("by") == "agent"]
+            evidence = [Evidence(item.id, "overtalk", start, end)
+                        for start, end, by in _spans(flags.get("overtalk")) if by == "agent"]
         out.append(Suggestion(item, 0.0 if evidence else item.max_points, evidence))
     return out

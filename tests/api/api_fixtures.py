@@ -122,7 +122,10 @@ def build_world(tmp_path: Path) -> World:
     sha = hashlib.sha256(wav.read_bytes()).hexdigest()
     store.update(ids["1700.1"], recording_path="2026/11/23/1700.1.wav",
                  recording_duration=3.0, recording_channels=2, recording_sha256=sha,
-                 qa_flags={"long_silence": False, "overtalk": True})
+                 # The analysis' shape (recordings.analysis AnalysisResult.to_dict), abridged.
+                 qa_flags={"dead_air": [{"start": 0.5, "end": 6.0}],
+                           "overtalk": [{"start": 1.0, "end": 2.5, "by": "agent"}],
+                           "talk_ratio": 0.5})
     store.update(ids["1703.1"], recording_path="../outside.wav", recording_sha256=sha)
     store.update(ids["1704.1"], recording_path="2026/11/24/1704.1.wav")
     store.update(ids["1705.1"], recording_error="MixMonitor produced no file")

@@ -163,7 +163,9 @@ def test_one_call_shape(client: TestClient, world: World) -> None:
         "sha256": world.store.get(call_id).recording_sha256,  # type: ignore[union-attr]
         "url": f"/calls/{call_id}/recording"}
     assert call["recording_error"] is None
-    assert call["qa_flags"] == {"long_silence": False, "overtalk": True}
+    assert call["qa_flags"] == {"dead_air": [{"start": 0.5, "end": 6.0}],
+                                "overtalk": [{"start": 1.0, "end": 2.5, "by": "agent"}],
+                                "talk_ratio": 0.5}
     assert call["legs"] == [
         {"uniqueid": "1700.1", "channel": "PJSIP/trunk-00000001", "caller": "13800000001",
          "started_at": "2026-11-23T10:00:00.123+08:00",

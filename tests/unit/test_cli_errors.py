@@ -110,3 +110,8 @@ def test_provision_that_would_change_the_version_asks_for_upgrade(tmp_path) -> N
                    HOTLINE_ASTERISK__VERSION=NEW)
     line = _one_line(proc)
     assert OLD in line and NEW in line and "hotline asterisk provision --upgrade" in line
+
+
+def test_a_bad_demo_network_is_refused_naming_the_key() -> None:
+    line = _one_line(hotline("check-config", HOTLINE_DEMO__CLOCK_PEERS='["loopback"]'))
+    assert "demo.clock_peers[0]" in line and "'loopback' is not an address" in line
