@@ -23,6 +23,8 @@ from calls.http import DEFAULT_PAGE_SIZE
 from calls.http import router as calls_router
 from domain.clock import Clock, system_clock
 from settings import Settings
+from tickets.desk import desk_from_settings
+from tickets.http import router as tickets_router
 
 log = logging.getLogger("hotline.api")
 
@@ -79,6 +81,8 @@ def create_app(settings: Settings, store: CallStore,
     app.state.recordings_dir = Path(settings.storage.recordings_dir).resolve()
     app.state.page_size_max = settings.api.page_size_max
     app.include_router(calls_router)
+    app.state.ticket_desk = desk_from_settings(settings, store, clock)
+    app.include_router(tickets_router)
     _document_page_size(app, settings.api.page_size_max)
     return app
 

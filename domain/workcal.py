@@ -21,10 +21,25 @@ from zoneinfo import ZoneInfo
 from domain.status import DayKind
 
 __all__ = [
-    "WEEKDAYS", "DayInfo", "DayKind", "Schedule", "Span", "add_working_days",
-    "calendar_warnings", "classify", "is_open", "is_working_day", "local_time", "open_at",
-    "is_open_day", "open_spans", "parse_span", "working_days_after", "working_days_between",
-    "working_time_after", "working_time_between",
+    "WEEKDAYS",
+    "DayInfo",
+    "DayKind",
+    "Schedule",
+    "Span",
+    "add_working_days",
+    "calendar_warnings",
+    "classify",
+    "is_open",
+    "is_open_day",
+    "is_working_day",
+    "local_time",
+    "open_at",
+    "open_spans",
+    "parse_span",
+    "working_days_after",
+    "working_days_between",
+    "working_time_after",
+    "working_time_between",
 ]
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
