@@ -45,6 +45,7 @@ from tickets.errors import InvalidClassification, TransitionInvalid, UnknownCall
 from tickets.lifecycle import TransitionRefused, next_status
 from tickets.major import Complaint, collective_members, flag_reason, unresolved_too_long
 from tickets.models import BreachNotice, Ticket
+from tickets.stats import TicketLine
 from tickets.store import TicketStore, utc
 
 log = logging.getLogger("hotline.tickets")
@@ -78,6 +79,16 @@ def facts(t: Ticket) -> TicketFacts:
         events=[Event(E(e["type"]), datetime.fromisoformat(e["at"]),
                       CallbackResult(e["result"]) if e["type"] == E.CALLBACK else None)
                 for e in t.events or []])
+
+
+def line_of(t: Ticket, clocks: list[ClockView]) -> TicketLine:
+    return TicketLine(
+        category=t.category, cause=t.cause, complaint_kind=t.complaint_kind,
+        severity=t.severity, status=t.status, accepted_at=utc(t.accepted_at),
+        resolved_at=None if t.resolved_at is None else utc(t.resolved_at),
+        callbacks=[CallbackResult(e["result"]) for e in t.events or []
+                   if e["type"] == E.CALLBACK],
+        clocks=clocks)
 
 
 def stamp(now: datetime) -> str:

@@ -10,25 +10,29 @@ events on, only tickets it created or that are assigned to it (assignee "<工号
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
 
 from api.auth import Principal
 from api.deps import AppClock, CompanyZone, require_role
 from api.errors import InvalidRequest
 from api.schemas import ErrorOut
 from domain.status import ComplaintKind, Severity, TicketCategory, TicketStatus
-from tickets.desk import TicketDesk
-from tickets.errors import TicketNotFound
+from tickets.chart import month_chart
+from tickets.desk import TicketDesk, line_of
+from tickets.errors import InvalidMonth, TicketNotFound
 from tickets.models import Ticket
 from tickets.schemas import EventIn, TicketIn, TicketOut, TicketPage
+from tickets.stats import month_bounds, month_stats, stats_csv
 from tickets.store import TicketFilter, visible_to_agent
 
 DEFAULT_PAGE_SIZE = 50
 
 READERS = ("admin", "supervisor", "ticket", "qa", "agent")
 WRITERS = ("admin", "supervisor", "ticket", "agent")
+STATS_READERS = ("admin", "supervisor", "qa")
 
 _ERRORS = {
     401: {"model": ErrorOut, "description": "auth.missing, auth.invalid"},
@@ -40,6 +44,7 @@ router = APIRouter(tags=["tickets"], responses=_ERRORS)  # type: ignore[arg-type
 
 Reader = Annotated[Principal, Depends(require_role(*READERS))]
 Writer = Annotated[Principal, Depends(require_role(*WRITERS))]
+StatsReader = Annotated[Principal, Depends(require_role(*STATS_READERS))]
 
 
 def desk_of(request: Request) -> TicketDesk:
@@ -117,6 +122,44 @@ def list_tickets(
     rows, total = desk.store.search(f, limit, offset, now)
     return TicketPage(items=[TicketOut.of(t, desk.clocks(t, now), timezone) for t in rows],
                       total=total, limit=limit, offset=offset)
+
+
+def _month_stats(request: Request, month: str, timezone: tzinfo,
+                 now: datetime) -> dict[str, Any]:
+    try:
+        first, after = month_bounds(month, timezone)
+    except ValueError as e:
+        raise InvalidMonth(details={"month": month}) from e
+    desk = desk_of(request)
+    lines = [line_of(t, desk.clocks(t, now)) for t in desk.store.in_month(first, after)]
+    return month_stats(month, lines, partial=now < after)
+
+
+Month = Annotated[str, Query(description="YYYY-MM (accepted_at in the company's zone)")]
+
+
+@router.get("/tickets/stats", summary="The month's complaint statistics (R16)",
+            responses={200: {"content": {"text/csv": {}}, "description": "JSON, or CSV "
+                             "with format=csv"},
+                       422: {"model": ErrorOut, "description": "ticket.invalid_month"}})
+def get_stats(request: Request, _principal: StatsReader, timezone: CompanyZone,
+              clock: AppClock, month: Month,
+              format: Literal["json", "csv"] = "json") -> Response:
+    stats = _month_stats(request, month, timezone, clock())
+    if format == "csv":
+        return Response(stats_csv(stats), media_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="tickets-{month}.csv"'})
+    return JSONResponse(stats)
+
+
+@router.get("/tickets/stats/chart", summary="The month as a PNG chart (R16)",
+            response_class=Response,
+            responses={200: {"content": {"image/png": {}}, "description": "PNG"},
+                       422: {"model": ErrorOut, "description": "ticket.invalid_month"}})
+def get_stats_chart(request: Request, _principal: StatsReader, timezone: CompanyZone,
+                    clock: AppClock, month: Month) -> Response:
+    stats = _month_stats(request, month, timezone, clock())
+    return Response(month_chart(stats), media_type="image/png")
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketOut, summary="One ticket",
