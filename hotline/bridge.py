@@ -23,6 +23,8 @@ from pbx.layout import Instance
 from recordings.finaliser import RecordingFinaliser
 from settings import Settings
 from settings.policy import policy_from_settings
+from tickets.desk import desk_from_settings
+from tickets.plugin import VoicemailTickets
 
 RETRY_SECONDS = 5.0
 
@@ -43,6 +45,10 @@ class Bridge:
                                  finaliser, RETRY_SECONDS)
         self.calls = CallsPlugin(self.keeper, self.ami)
         self.calls.attach(self.events)
+        self.voicemail_tickets = VoicemailTickets(
+            desk_from_settings(settings, store, clock),
+            Path(settings.storage.recordings_dir).resolve(), instance.host)
+        self.voicemail_tickets.attach(self.events)
         self._server: asyncio.Server | None = None
 
     async def start(self) -> None:
@@ -56,9 +62,11 @@ class Bridge:
         if self._server is not None:
             self._server.close()
         await self.calls.stop()
+        await self.voicemail_tickets.stop()
         self.ami.close()
 
     def health(self) -> dict[str, Any]:
         return {"asterisk": self.ami.logged_in,
                 "fastagi": bool(self._server and self._server.is_serving()),
-                "pending_records": self.keeper.pending()}
+                "pending_records": self.keeper.pending(),
+                "voicemail_tickets": self.voicemail_tickets.opened}

@@ -2,7 +2,9 @@
 
     NotFound                      404
     ├── TicketNotFound                ticket.not_found     (also: not visible to this agent)
-    └── VoicemailNotFound             voicemail.not_found  the ticket has no voicemail
+    ├── VoicemailNotFound             voicemail.not_found  the ticket has no voicemail
+    └── VoicemailMissing              voicemail.missing    its file is gone (or leaves the folder)
+    VoicemailRangeNotSatisfiable  416 voicemail.range_not_satisfiable
     TransitionInvalid             409 ticket.transition_invalid  details: status, event, reason
     AgentUnavailable              409 agent.unavailable    the agent's phone is not registered
     InvalidRequest                422
@@ -52,3 +54,18 @@ class UnknownCall(InvalidRequest):
 class InvalidMonth(InvalidRequest):
     error_id = "ticket.invalid_month"
     message = "month must be YYYY-MM"
+
+
+class VoicemailMissing(NotFound):
+    error_id = "voicemail.missing"
+    message = "the voicemail file of this ticket is missing"
+
+
+class VoicemailRangeNotSatisfiable(ApiError):
+    status = 416
+    error_id = "voicemail.range_not_satisfiable"
+    message = "requested range not satisfiable"
+
+    def __init__(self, size: int, range_header: str) -> None:
+        super().__init__(details={"size": size, "range": range_header},
+                         headers={"Content-Range": f"bytes */{size}"})

@@ -27,6 +27,7 @@ from tickets.models import Ticket
 from tickets.schemas import EventIn, TicketIn, TicketOut, TicketPage
 from tickets.stats import month_bounds, month_stats, stats_csv
 from tickets.store import TicketFilter, visible_to_agent
+from tickets.voicemail_http import router as voicemail_router
 
 DEFAULT_PAGE_SIZE = 50
 
@@ -184,5 +185,7 @@ def post_event(request: Request, ticket_id: int, principal: Writer, timezone: Co
         raise TicketNotFound(details={"id": ticket_id})
     return render(desk, t, timezone)
 
+
+router.include_router(voicemail_router)
 
 __all__ = ["router", "visible", "visible_to_agent"]
