@@ -25,6 +25,7 @@ from settings import Settings
 from settings.policy import policy_from_settings
 from tickets.desk import desk_from_settings
 from tickets.plugin import VoicemailTickets
+from tickets.watcher import BreachWatcher
 
 RETRY_SECONDS = 5.0
 
@@ -45,16 +46,19 @@ class Bridge:
                                  finaliser, RETRY_SECONDS)
         self.calls = CallsPlugin(self.keeper, self.ami)
         self.calls.attach(self.events)
+        desk = desk_from_settings(settings, store, clock)
         self.voicemail_tickets = VoicemailTickets(
-            desk_from_settings(settings, store, clock),
-            Path(settings.storage.recordings_dir).resolve(), instance.host)
+            desk, Path(settings.storage.recordings_dir).resolve(), instance.host)
         self.voicemail_tickets.attach(self.events)
+        self.breaches = BreachWatcher(desk, settings.tickets.webhook_url,
+                                      ZoneInfo(settings.company.timezone))
         self._server: asyncio.Server | None = None
 
     async def start(self) -> None:
         host, _, port = self.agi_bind.rpartition(":")
         self._server = await self.routing.start(host, int(port))
         self.calls.start()
+        self.breaches.start()
         self.ami.connect()
         await self.ami.wait_login(timeout=10)
 
@@ -63,10 +67,12 @@ class Bridge:
             self._server.close()
         await self.calls.stop()
         await self.voicemail_tickets.stop()
+        await self.breaches.stop()
         self.ami.close()
 
     def health(self) -> dict[str, Any]:
         return {"asterisk": self.ami.logged_in,
                 "fastagi": bool(self._server and self._server.is_serving()),
                 "pending_records": self.keeper.pending(),
-                "voicemail_tickets": self.voicemail_tickets.opened}
+                "voicemail_tickets": self.voicemail_tickets.opened,
+                "breach_watcher": self.breaches.running}

@@ -50,7 +50,10 @@ def breached_at(now: datetime) -> ColumnElement[bool]:
 class TicketStore:
     def __init__(self, calls: CallStore) -> None:
         self.calls = calls
-        self.sessions: sessionmaker[Session] = calls.sessions
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        return self.calls.sessions  # the call store's: one database
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -117,10 +120,11 @@ class TicketStore:
                 BreachNotice.next_attempt_at <= now.astimezone(UTC))
                 .order_by(BreachNotice.id).limit(limit)).all()
 
-    def notice_delivered(self, notice_id: int, now: datetime) -> None:
+    def notice_delivered(self, notice_id: int, now: datetime, note: str | None = None) -> None:
+        """Done with: delivered, or (note) deliberately not sent."""
         with self.sessions.begin() as session:
             session.execute(update(BreachNotice).where(BreachNotice.id == notice_id)
-                            .values(delivered_at=now.astimezone(UTC), last_error=None))
+                            .values(delivered_at=now.astimezone(UTC), last_error=note))
 
     def notice_failed(self, notice_id: int, attempts: int, retry_at: datetime,
                       error: str) -> None:
