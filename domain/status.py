@@ -29,6 +29,14 @@ class Route(enum.StrEnum):
     AFTER_HOURS = "after_hours"
     HOLIDAY = "holiday"
     FORWARD = "forward"
+    CALLBACK = "callback"  # a ticket's callback, originated by the product (issue 6)
+
+
+class Direction(enum.StrEnum):
+    """Who placed the call: the customer (inbound) or the hotline (outbound: callbacks)."""
+
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
 
 
 class Decider(enum.StrEnum):

@@ -23,6 +23,7 @@ from pbx.layout import Instance
 from recordings.finaliser import RecordingFinaliser
 from settings import Settings
 from settings.policy import policy_from_settings
+from tickets.callbacks import Callbacks
 from tickets.desk import desk_from_settings
 from tickets.plugin import VoicemailTickets
 from tickets.watcher import BreachWatcher
@@ -50,6 +51,8 @@ class Bridge:
         self.voicemail_tickets = VoicemailTickets(
             desk, Path(settings.storage.recordings_dir).resolve(), instance.host)
         self.voicemail_tickets.attach(self.events)
+        self.callbacks = Callbacks(self.ami, desk, settings.queue.ring_timeout)
+        self.callbacks.attach(self.events)
         self.breaches = BreachWatcher(desk, settings.tickets.webhook_url,
                                       ZoneInfo(settings.company.timezone))
         self._server: asyncio.Server | None = None
@@ -68,6 +71,7 @@ class Bridge:
         await self.calls.stop()
         await self.voicemail_tickets.stop()
         await self.breaches.stop()
+        await self.callbacks.stop()
         self.ami.close()
 
     def health(self) -> dict[str, Any]:

@@ -11,7 +11,10 @@
     ├── InvalidClassification         ticket.invalid_classification  complaint_kind without
     │                                                                  a complaint
     ├── UnknownCall                   ticket.unknown_call  a call id that is no call record
-    └── InvalidMonth                  ticket.invalid_month month is not YYYY-MM
+    ├── InvalidMonth                  ticket.invalid_month month is not YYYY-MM
+    ├── UnknownAgent                  ticket.unknown_agent no [[agents]] with this number
+    └── NoCustomerNumber              ticket.no_customer_number  nobody to call back
+    CallbacksUnavailable          503 asterisk.unavailable  the callback could not be placed
 """
 
 from __future__ import annotations
@@ -69,3 +72,19 @@ class VoicemailRangeNotSatisfiable(ApiError):
     def __init__(self, size: int, range_header: str) -> None:
         super().__init__(details={"size": size, "range": range_header},
                          headers={"Content-Range": f"bytes */{size}"})
+
+
+class UnknownAgent(InvalidRequest):
+    error_id = "ticket.unknown_agent"
+    message = "no agent with this number"
+
+
+class NoCustomerNumber(InvalidRequest):
+    error_id = "ticket.no_customer_number"
+    message = "the ticket has no customer number to call back"
+
+
+class CallbacksUnavailable(ApiError):
+    status = 503
+    error_id = "asterisk.unavailable"
+    message = "Asterisk cannot be reached to place the callback"

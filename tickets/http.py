@@ -9,27 +9,47 @@ events on, only tickets it created or that are assigned to it (assignee "<工号
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, tzinfo
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from api.auth import Principal
 from api.deps import AppClock, CompanyZone, require_role
-from api.errors import InvalidRequest
+from api.errors import Forbidden, InvalidRequest
 from api.schemas import ErrorOut
 from domain.status import ComplaintKind, Severity, TicketCategory, TicketStatus
+from ivr.ami_actions import AmiError
+from settings import Settings
+from tickets.callbacks import AgentNotRegistered, Callbacks
 from tickets.chart import month_chart
 from tickets.desk import TicketDesk, line_of
-from tickets.errors import InvalidMonth, TicketNotFound
+from tickets.errors import (
+    AgentUnavailable,
+    CallbacksUnavailable,
+    InvalidMonth,
+    NoCustomerNumber,
+    TicketNotFound,
+    UnknownAgent,
+)
 from tickets.models import Ticket
-from tickets.schemas import EventIn, TicketIn, TicketOut, TicketPage
+from tickets.schemas import (
+    CallbackAccepted,
+    CallbackRequest,
+    EventIn,
+    TicketIn,
+    TicketOut,
+    TicketPage,
+)
 from tickets.stats import month_bounds, month_stats, stats_csv
 from tickets.store import TicketFilter, visible_to_agent
 from tickets.voicemail_http import router as voicemail_router
 
 DEFAULT_PAGE_SIZE = 50
+_DIALABLE = re.compile(r"^[0-9]{2,20}$")  # what the trunk dials ([hotline-callback] _X.)
 
 READERS = ("admin", "supervisor", "ticket", "qa", "agent")
 WRITERS = ("admin", "supervisor", "ticket", "agent")
@@ -184,6 +204,42 @@ def post_event(request: Request, ticket_id: int, principal: Writer, timezone: Co
     if t is None:
         raise TicketNotFound(details={"id": ticket_id})
     return render(desk, t, timezone)
+
+
+@router.post("/tickets/{ticket_id}/callbacks", status_code=202,
+             response_model=CallbackAccepted, summary="Call the customer back",
+             description="Rings the agent's phone; when the agent answers, the customer is "
+                         "dialled through the trunk. The call is recorded (customer left, agent "
+                         "right), gets a call record (direction outbound, route callback) and "
+                         "is linked to the ticket with a callback_call event, or a "
+                         "callback_failed event when nobody answered. An agent token may only "
+                         "ring its own phone.",
+             responses={404: {"model": ErrorOut, "description": "ticket.not_found"},
+                        409: {"model": ErrorOut, "description": "agent.unavailable"},
+                        422: {"model": ErrorOut, "description": "request.invalid, "
+                              "ticket.unknown_agent, ticket.no_customer_number"},
+                        503: {"model": ErrorOut, "description": "asterisk.unavailable"}})
+async def request_callback(request: Request, ticket_id: int, principal: Writer,
+                           body: CallbackRequest) -> CallbackAccepted:
+    t = await run_in_threadpool(ticket_for, request, ticket_id, principal)
+    settings: Settings = request.app.state.settings
+    if settings.agent(body.agent) is None:
+        raise UnknownAgent(details={"agent": body.agent})
+    if principal.agent is not None and principal.agent != body.agent:
+        raise Forbidden("an agent token may only ring its own phone",
+                        {"role": principal.role, "agent": body.agent})
+    if not _DIALABLE.match(t.customer_number or ""):
+        raise NoCustomerNumber(details={"number": t.customer_number})
+    callbacks: Callbacks | None = getattr(request.app.state, "ticket_callbacks", None)
+    if callbacks is None:
+        raise CallbacksUnavailable("callbacks need the running service (hotline up)")
+    try:
+        callback_id = await callbacks.request(t.id, t.customer_number, body.agent)
+    except AgentNotRegistered as e:
+        raise AgentUnavailable(str(e), {"agent": e.agent, "state": e.state}) from e
+    except AmiError as e:
+        raise CallbacksUnavailable(str(e)) from e
+    return CallbackAccepted(callback_id=callback_id, ticket_id=t.id)
 
 
 router.include_router(voicemail_router)

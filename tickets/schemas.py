@@ -195,3 +195,12 @@ class TicketPage(BaseModel):
     total: int
     limit: int
     offset: int
+
+
+class CallbackRequest(_In):
+    agent: str = Field(pattern=r"^[0-9]{2,10}$", description="The agent's 工号")
+
+
+class CallbackAccepted(BaseModel):
+    callback_id: str
+    ticket_id: int

@@ -4,6 +4,7 @@ atomically (row lock on PostgreSQL; SQLite serialises writers)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,6 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from callrecords.store import CallStore
 from tickets.models import BreachNotice, Ticket
+
+# One ticket write at a time in this process (the API's and the bridge's desks share it):
+# SQLite cannot turn a read into a write while another connection writes, and answers
+# "database is locked" at once instead of waiting, which would lose a product event.
+_WRITING = threading.Lock()
 
 
 def utc(value: datetime) -> datetime:
@@ -57,7 +63,7 @@ class TicketStore:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        with self.sessions.begin() as session:
+        with _WRITING, self.sessions.begin() as session:
             yield session
 
     def lock(self, session: Session, ticket_id: int) -> Ticket | None:

@@ -7,8 +7,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import tickets.models  # noqa: F401  (its tables join the metadata the fixture drops)
+from callrecords.record import CallRecord
 from callrecords.store import CallStore
 from domain.clock import ManualClock
+from domain.status import Direction, Route
 from settings import load_settings
 from tests.store.test_store_backends import postgres_url, store
 from tickets.desk import desk_from_settings
@@ -43,3 +45,12 @@ def test_tickets_on_both_backends(store: CallStore) -> None:
     got = desk.store.get(t.id)
     assert got is not None and got.customer_name == "王" and got.assignee == "物业部"
     assert [e["type"] for e in got.events] == ["created", "assign"]
+
+
+def test_calls_have_a_direction_on_both_backends(store: CallStore) -> None:
+    inbound = store.save(CallRecord("1.1", 1.8e9, caller="13800000001"))
+    outbound = store.save(CallRecord("2.1", 1.8e9, caller="1001", route=Route.CALLBACK,
+                                     direction=Direction.OUTBOUND))
+    assert [store.get(i).direction for i in (inbound, outbound)] == [  # type: ignore[union-attr]
+        "inbound", "outbound"]
+    assert store.get(outbound).route == "callback"  # type: ignore[union-attr]
