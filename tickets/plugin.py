@@ -13,13 +13,13 @@ import asyncio
 import logging
 import shutil
 from collections.abc import Callable, Coroutine, Mapping
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
 from callrecords.models import Call
+from domain.workcal import local_time
 from ivr.ami_events import EventDispatcher
 from tickets.desk import TicketDesk
 from tickets.models import Ticket
@@ -68,7 +68,7 @@ class VoicemailTickets:
 
     def _copy(self, linkedid: str, inner_file: str) -> str | None:
         source = self.host_path(inner_file)
-        day = datetime.now().strftime("%Y/%m/%d")
+        day = local_time(self.desk.schedule, self.desk.clock()).strftime("%Y/%m/%d")
         relative = f"{VOICEMAIL_FOLDER}/{day}/{linkedid}.wav"
         target = self.recordings_dir / relative
         try:

@@ -135,3 +135,30 @@ def test_a_phone_that_is_not_registered_is_refused(world: CallbackWorld) -> None
     r = world.admin.post(f"/tickets/{ticket['id']}/callbacks", json={"agent": "1002"})
     assert (r.status_code, r.json()["error_id"]) == (409, "agent.unavailable")
     assert r.json()["details"]["state"] == "Unavailable"
+
+
+def test_an_agent_who_does_not_answer_leaves_callback_failed(world: CallbackWorld) -> None:
+    agent = world.settings.agent("1002")
+    assert agent is not None
+    phone = AgentPhone(world.settings.sip.bind, "1002", agent.password, PHONE_IPS["1002"],
+                       tone(AGENT_TONE, world.base), mode="noanswer",
+                       port=free_port(socket.SOCK_DGRAM, PHONE_IPS["1002"])).start()
+    try:
+        time.sleep(0.3)
+        ticket = world.admin.post("/tickets", json={"customer": {"number": CUSTOMER}}).json()
+        r = world.admin.post(f"/tickets/{ticket['id']}/callbacks", json={"agent": "1002"})
+        assert r.status_code == 202, r.text
+        callback_id = r.json()["callback_id"]
+        deadline = time.monotonic() + world.settings.queue.ring_timeout + 10
+        failed: list[dict] = []
+        while not failed and time.monotonic() < deadline:
+            events = world.admin.get(f"/tickets/{ticket['id']}").json()["events"]
+            failed = [e for e in events if e["type"] == "callback_failed"]
+            time.sleep(0.3)
+        assert failed, "no callback_failed event after the agent's phone rang out"
+        assert failed[0]["callback_id"] == callback_id
+        assert failed[0]["reason"] == "the agent did not answer"
+        # The customer was never dialled.
+        assert not any(e["type"] == "callback_call" for e in events)
+    finally:
+        phone.stop()

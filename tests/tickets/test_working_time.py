@@ -158,3 +158,23 @@ def test_wall_clock_units_ignore_the_calendar(cal: Schedule, start: datetime,
                                               seconds: int) -> None:
     assert Duration(seconds, "s").due(cal, start) - start == timedelta(seconds=seconds)
     assert Duration(seconds, "min").due(cal, start) - start == timedelta(minutes=seconds)
+
+
+@settings(max_examples=200, deadline=None)
+@given(calendars(), starts, st.integers(min_value=1, max_value=48),
+       st.sampled_from(["s", "min", "h", "d", "wmin", "wh", "wd"]))
+def test_every_unit_gives_a_deadline_after_the_start_that_it_defines(
+        cal: Schedule, start: datetime, amount: int, unit: str) -> None:
+    duration = parse_duration(f"{amount}{unit}")
+    due = duration.due(cal, start)
+    assert due > start
+    if duration.wall_clock is not None:
+        assert due - start == duration.wall_clock
+    elif unit in ("wmin", "wh"):
+        per = 60 if unit == "wmin" else 3600
+        assert working_time_between(cal, start, due) == timedelta(seconds=amount * per)
+    else:  # the end of the last open span of the amount-th open day after the start day
+        assert due == open_spans(cal, due.date())[-1][1]
+        days = (due.date() - start.date()).days
+        assert sum(is_open_day(cal, start.date() + timedelta(days=k))
+                   for k in range(1, days + 1)) == amount
