@@ -49,7 +49,8 @@ class Bridge:
         self.calls.attach(self.events)
         desk = desk_from_settings(settings, store, clock)
         self.voicemail_tickets = VoicemailTickets(
-            desk, Path(settings.storage.recordings_dir).resolve(), instance.host)
+            desk, Path(settings.storage.recordings_dir).resolve(), instance.host,
+            instance.voicemail / "hotline" / settings.voicemail.mailbox / "INBOX")
         self.voicemail_tickets.attach(self.events)
         self.callbacks = Callbacks(self.ami, desk, settings.queue.ring_timeout)
         self.callbacks.attach(self.events)

@@ -123,7 +123,8 @@ class TicketDesk:
                 call_ids=sorted(set(data.get("call_ids") or [])),
                 events=[{"type": E.CREATED, "at": stamp(now), "by": by}],
                 callback_chosen=False, breached=False,
-                voicemail_path=data.get("voicemail_path"))
+                voicemail_path=data.get("voicemail_path"),
+                voicemail_msg_id=data.get("voicemail_msg_id"))
             self._check_kind(t)
             session.add(t)
             session.flush()

@@ -44,6 +44,8 @@ class Ticket(Base):
     breached: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     next_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     voicemail_path: Mapped[str | None] = mapped_column(String(512))
+    # Asterisk's msg_id of the message ("<origtime>-<counter>"): one ticket per message.
+    voicemail_msg_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 

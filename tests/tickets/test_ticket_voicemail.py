@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tests.tickets.ticket_fixtures import Desk
+from callrecords.record import CallRecord, Leg
+from tests.tickets.ticket_fixtures import Desk, at
 from tickets.desk import TicketDesk
 from tickets.plugin import VoicemailTickets
 
@@ -100,3 +101,59 @@ def test_the_plugin_opens_one_ticket_per_message(desk: Desk, tmp_path: Path) -> 
     assert t["customer"]["number"] == "13800000001" and t["call_ids"] == [desk.call_id]
     served = desk.client.get(t["voicemail"], headers=desk.as_("qa"))
     assert served.content == data
+
+
+def info_file(wav: Path, msg_id: str, channel: str, caller: str) -> None:
+    wav.with_suffix(".txt").write_text(
+        ";\n; Message Information file\n;\n[message]\norigmailbox=8000\n"
+        f"context=hotline-leave-message\ncallerchan={channel}\n"
+        f'callerid="测试客户" <{caller}>\norigtime={msg_id.partition("-")[0]}\n'
+        f"msg_id={msg_id}\nduration=3\n", encoding="utf-8")
+
+
+def test_messages_left_while_nobody_listened_become_tickets_at_login(
+        desk: Desk, tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    inbox = root / "srv/hotline/x/spool/voicemail/hotline/8000/INBOX"
+    ticket_desk: TicketDesk = desk.client.app.state.ticket_desk  # type: ignore[attr-defined]
+    plugin = VoicemailTickets(ticket_desk, Path(desk.settings.storage.recordings_dir),
+                              lambda p: root / p.lstrip("/"), inbox, record_wait=0.2)
+    t0 = int(at_epoch("2026-11-23T19:00:00"))
+    old = inbox / "msg0000.wav"
+    message(old)
+    info_file(old, f"{t0 - 600}-00000000", "PJSIP/trunk-00000001", "13800000007")
+    assert plugin.adopt_missed() == 0  # a fresh database adopts no backlog
+
+    live = inbox / "msg0001.wav"
+    message(live)
+    info_file(live, f"{t0}-00000001", "PJSIP/trunk-00000002", "13800000001")
+    inner = "/" + str(live.relative_to(root))
+    first = asyncio.run(plugin.open_ticket("1800.1", inner, "13800000001"))
+
+    # The bridge was down: this call was recorded (by the resync of calls), its message not.
+    missed_call = desk.store.save(CallRecord(
+        "1810.1", t0 + 60, caller="13800000008", ended_at=t0 + 100,
+        legs=[Leg("1810.1", "PJSIP/trunk-00000003", t0 + 60, "13800000008")]))
+    missed = inbox / "msg0002.wav"
+    message(missed)
+    info_file(missed, f"{t0 + 90}-00000002", "PJSIP/trunk-00000003", "13800000008")
+    unknown = inbox / "msg0003.wav"  # its call has no record: a ticket all the same
+    message(unknown)
+    info_file(unknown, f"{t0 + 200}-00000003", "PJSIP/trunk-00000009", "13800000009")
+
+    assert plugin.adopt_missed() == 2
+    assert plugin.adopt_missed() == 0  # once per message
+    found = desk.client.get("/tickets",
+                            headers=desk.as_("admin")).json()["items"]
+    by_number = {t["customer"]["number"]: t for t in found}
+    assert set(by_number) == {"13800000001", "13800000008", "13800000009"}  # not the old one
+    assert by_number["13800000001"]["id"] == first
+    assert by_number["13800000008"]["call_ids"] == [missed_call]
+    assert by_number["13800000009"]["call_ids"] == []
+    served = desk.client.get(by_number["13800000008"]["voicemail"], headers=desk.as_("qa"))
+    assert served.content == missed.read_bytes()
+    assert asyncio.run(plugin.open_ticket("1800.1", inner, "13800000001")) == first
+
+
+def at_epoch(text: str) -> float:
+    return at(text).timestamp()

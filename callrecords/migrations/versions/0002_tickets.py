@@ -42,8 +42,10 @@ def upgrade() -> None:
         sa.Column('breached', sa.Boolean(), nullable=False),
         sa.Column('next_due_at', _TZ, nullable=True),
         sa.Column('voicemail_path', sa.String(512), nullable=True),
+        sa.Column('voicemail_msg_id', sa.String(64), nullable=True),
         sa.Column('resolved_at', _TZ, nullable=True),
         sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('voicemail_msg_id'),
     )
     for column in ('category', 'complaint_kind', 'severity', 'matter', 'customer_number',
                    'status', 'accepted_at', 'creator_agent', 'assignee', 'group_id',
