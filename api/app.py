@@ -29,7 +29,8 @@ from tickets.http import router as tickets_router
 log = logging.getLogger("hotline.api")
 
 DESCRIPTION = """\
-Call records and recordings of the customer-service hotline.
+Call records and recordings of the customer-service hotline, and the tickets (工单) with their
+service clocks (R13-R17) under `/tickets`.
 
 Every route except `/health` needs `Authorization: Bearer <token>`, with a token from the
 `[api] tokens` setting. Roles: `admin` and `qa` may read everything; `ticket` may read call
