@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.schemas import LocalTime, local_time
 from domain.status import (
@@ -71,6 +71,14 @@ class ClassifyIn(_Event):
     severity: Severity | None = None
     matter: str | None = Field(None, min_length=1, max_length=128)
     flags: Flags | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> ClassifyIn:
+        if all(getattr(self, name) is None for name in
+               ("category", "cause", "complaint_kind", "severity", "matter", "flags")):
+            raise ValueError("classify needs at least one of category, cause, complaint_kind, "
+                             "severity, matter, flags")
+        return self
 
 
 class AssignIn(_Event):

@@ -83,6 +83,7 @@ def test_every_event_in_every_status(desk: Desk, status: str, event: str) -> Non
     {"type": "resolve"}, {"type": "resolve", "result": "ok", "colour": "red"},
     {"type": "callback", "result": "happy"}, {"type": "assign"}, {"type": "comment"},
     {"type": "classify", "category": "praise"}, {"type": "classify", "flags": {"x": True}},
+    {"type": "classify"}, {"type": "classify", "note": "nothing to classify"},
     {"note": "no type"}])
 def test_unknown_events_fields_and_values_are_refused(desk: Desk, body: dict[str, Any]) -> None:
     t = desk.create(category="suggestion")
