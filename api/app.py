@@ -29,13 +29,16 @@ from domain.clock import Clock, system_clock
 from metrics import CONTENT_TYPE_LATEST, exposition
 from qa.http import router as qa_router
 from settings import Settings
+from tickets.desk import desk_from_settings
+from tickets.http import router as tickets_router
 
 log = logging.getLogger("hotline.api")
 
 DOCS_ASSETS = "/docs-assets"
 
 DESCRIPTION = """\
-Call records and recordings of the customer-service hotline.
+Call records and recordings of the customer-service hotline, and the tickets (工单) with their
+service clocks (R13-R17) under `/tickets`.
 
 Every route except `/health` needs `Authorization: Bearer <token>`, with a token from the
 `[api] tokens` setting. Roles: `admin` and `qa` may read everything; `ticket` may read call
@@ -106,6 +109,8 @@ def create_app(settings: Settings, store: CallStore,
     app.include_router(calls_router)
     app.include_router(audit_router)
     app.include_router(qa_router)
+    app.state.ticket_desk = desk_from_settings(settings, store, clock)
+    app.include_router(tickets_router)
     _document_page_size(app, settings.api.page_size_max)
     return app
 

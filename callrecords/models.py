@@ -43,6 +43,7 @@ class Call(Base):
     recording_sha256: Mapped[str | None] = mapped_column(String(64))
     recording_error: Mapped[str | None] = mapped_column(Text)
     qa_flags: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    direction: Mapped[str] = mapped_column(String(16), default="inbound", index=True)
 
     legs: Mapped[list[CallLeg]] = relationship(
         back_populates="call", cascade="all, delete-orphan", order_by="CallLeg.started_at",

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from domain.status import Decider, Disposition, HangupBy, Route
+from domain.status import Decider, Direction, Disposition, HangupBy, Route
 
 
 @dataclass
@@ -45,6 +45,7 @@ class CallRecord:
     ring_attempts: list[dict[str, Any]] = field(default_factory=list)
     legs: list[Leg] = field(default_factory=list)
     partial: bool = False  # some events were missed (bridge restarted or disconnected)
+    direction: Direction = Direction.INBOUND
 
 
 def record_to_dict(record: CallRecord) -> dict[str, Any]:
@@ -61,6 +62,8 @@ def record_from_dict(d: Mapping[str, Any]) -> CallRecord:
             data[key] = kind(data[key])
         else:
             data[key] = None
+    if data.get("direction"):
+        data["direction"] = Direction(data["direction"])
     if "disposition" in data:
         data["disposition"] = Disposition(data["disposition"])
     return CallRecord(**data)

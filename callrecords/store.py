@@ -201,6 +201,7 @@ def _fill(call: Call, r: CallRecord) -> None:
     call.hangup_cause, call.hangup_by = r.hangup_cause, r.hangup_by or ""
     call.ring_attempts = r.ring_attempts
     call.partial = r.partial
+    call.direction = r.direction
     call.legs = [
         CallLeg(uniqueid=leg.uniqueid, channel=leg.channel, caller=leg.caller,
                 started_at=_utc(leg.started_at), answered_at=_utc(leg.answered_at),

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from api.schemas import LocalTime, local_time
 from callrecords.models import Call, CallLeg
-from domain.status import Decider, Disposition, HangupBy, Route
+from domain.status import Decider, Direction, Disposition, HangupBy, Route
 
 
 class Leg(BaseModel):
@@ -73,6 +73,7 @@ class CallOut(BaseModel):
     agent_answered_at: LocalTime | None
     ended_at: LocalTime | None
     route: Route | None
+    direction: Direction
     agent: str | None
     disposition: Disposition
     wait_seconds: float | None
@@ -103,7 +104,8 @@ class CallOut(BaseModel):
             queued_at=local_time(call.queued_at, tz),
             agent_answered_at=local_time(call.agent_answered_at, tz),
             ended_at=local_time(call.ended_at, tz),
-            route=call.route, agent=call.agent, disposition=call.disposition,
+            route=call.route, direction=call.direction or Direction.INBOUND,
+            agent=call.agent, disposition=call.disposition,
             wait_seconds=call.wait_seconds, talk_seconds=call.talk_seconds or 0.0,
             hangup_cause=call.hangup_cause or "", hangup_by=call.hangup_by or None,
             decided_by=call.decided_by, partial=bool(call.partial),

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from callrecords.record import CallRecord, Leg
-from domain.status import Decider, Disposition, HangupBy, Route
+from domain.status import Decider, Direction, Disposition, HangupBy, Route
 
 Event = Mapping[str, Any]
 _Word = TypeVar("_Word", bound=StrEnum)
@@ -154,6 +154,14 @@ class CallTracker:
             s.reached_voicemail = True
         elif kind == "HotlineForward" and e.get("Status") == "ANSWER":
             s.forward_answered_at = s.forward_answered_at or ts
+        elif kind == "HotlineCallback":
+            # A ticket's callback (issue 6): the agent's phone answered the originate and
+            # the customer is being dialled; the agent is the calling party.
+            s.record.route, s.record.direction = Route.CALLBACK, Direction.OUTBOUND
+            s.record.caller = e.get("Agent", "")
+            s.record.agent = s.record.caller or None
+            s.record.caller_name = ""
+            s.record.called = e.get("Customer", "")
 
     # -- queue and agents ------------------------------------------------------------------
     def _on_QueueCallerJoin(self, s: _CallState, e: Event, ts: float) -> None:
@@ -189,6 +197,10 @@ class CallTracker:
         if (s.record.route is Route.FORWARD and e.get("Uniqueid") == s.record.linkedid
                 and e.get("DialStatus") == "ANSWER"):
             s.forward_answered_at = ts
+        # The customer answering a callback: the agent starts talking with them.
+        if (s.record.route is Route.CALLBACK and e.get("Uniqueid") == s.record.linkedid
+                and e.get("DialStatus") == "ANSWER"):
+            s.record.agent_answered_at = s.record.agent_answered_at or ts
 
     # -- reconciliation after a reconnect --------------------------------------------------
     def resync(self, live: Iterable[Event], now: float) -> list[CallRecord]:

@@ -29,6 +29,14 @@ class Route(enum.StrEnum):
     AFTER_HOURS = "after_hours"
     HOLIDAY = "holiday"
     FORWARD = "forward"
+    CALLBACK = "callback"  # a ticket's callback, originated by the product (issue 6)
+
+
+class Direction(enum.StrEnum):
+    """Who placed the call: the customer (inbound) or the hotline (outbound: callbacks)."""
+
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
 
 
 class Decider(enum.StrEnum):
@@ -95,3 +103,95 @@ class ReviewStatus(enum.StrEnum):
 class ReportStatus(enum.StrEnum):
     DRAFT = "draft"
     CONFIRMED = "confirmed"  # published by a supervisor (R22)
+# -- tickets (R13-R17): words of the ticket API, a public contract -----------------------------
+class TicketStatus(enum.StrEnum):
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+
+
+class TicketCategory(enum.StrEnum):
+    """R13."""
+
+    INQUIRY = "inquiry"
+    COMPLAINT = "complaint"
+    SUGGESTION = "suggestion"
+    REPAIR = "repair"
+    OTHER = "other"
+
+
+class TicketCause(enum.StrEnum):
+    """R13: service attitude, service quality, product, other."""
+
+    ATTITUDE = "attitude"
+    QUALITY = "quality"
+    PRODUCT = "product"
+    OTHER = "other"
+
+
+class ComplaintKind(enum.StrEnum):
+    """R14: 责任投诉, 无责任投诉, 协助处理投诉."""
+
+    RESPONSIBLE = "responsible"
+    NON_RESPONSIBLE = "non_responsible"
+    ASSISTANCE = "assistance"
+
+
+class Severity(enum.StrEnum):
+    GENERAL = "general"
+    MAJOR = "major"
+
+
+class MajorReason(enum.StrEnum):
+    """R14: what made a responsible complaint major."""
+
+    COLLECTIVE = "collective"
+    UNRESOLVED_MONTH = "unresolved_month"
+    GOVERNMENT_MEDIA = "government_media"
+    SERIOUS_LOSS = "serious_loss"
+    REPEATED_UNRESOLVED = "repeated_unresolved"
+
+
+class Channel(enum.StrEnum):
+    PHONE = "phone"
+    VOICEMAIL = "voicemail"
+    WECHAT = "wechat"
+    EMAIL = "email"
+    WEB = "web"
+    WALK_IN = "walk_in"
+
+
+class TicketEventType(enum.StrEnum):
+    """What may happen to a ticket. The first eleven are posted by people and integrations;
+    `created`, `major`, `callback_call` and `callback_failed` are written by the product."""
+
+    CLASSIFY = "classify"
+    ASSIGN = "assign"
+    START = "start"
+    REACT = "react"
+    REPLY = "reply"
+    RESOLVE = "resolve"
+    CALLBACK = "callback"
+    REOPEN = "reopen"
+    COMMENT = "comment"
+    CLOSE = "close"
+    CREATED = "created"
+    MAJOR = "major"
+    CALLBACK_CALL = "callback_call"
+    CALLBACK_FAILED = "callback_failed"
+
+
+class CallbackResult(enum.StrEnum):
+    SATISFIED = "satisfied"
+    DISSATISFIED = "dissatisfied"  # reopens the ticket (R17)
+    UNREACHABLE = "unreachable"
+    REFUSED = "refused"  # recorded, and lets the ticket close (R17)
+
+
+class ClockState(enum.StrEnum):
+    PENDING = "pending"  # its start event has not happened
+    RUNNING = "running"
+    MET = "met"
+    BREACHED = "breached"  # due passed before it was met; stays so when met late

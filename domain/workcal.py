@@ -21,9 +21,25 @@ from zoneinfo import ZoneInfo
 from domain.status import DayKind
 
 __all__ = [
-    "WEEKDAYS", "DayInfo", "DayKind", "Schedule", "Span", "add_working_days",
-    "calendar_warnings", "classify", "is_open", "is_working_day", "local_time", "open_at",
-    "parse_span", "working_days_between",
+    "WEEKDAYS",
+    "DayInfo",
+    "DayKind",
+    "Schedule",
+    "Span",
+    "add_working_days",
+    "calendar_warnings",
+    "classify",
+    "is_open",
+    "is_open_day",
+    "is_working_day",
+    "local_time",
+    "open_at",
+    "open_spans",
+    "parse_span",
+    "working_days_after",
+    "working_days_between",
+    "working_time_after",
+    "working_time_between",
 ]
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -214,3 +230,68 @@ def local_time(schedule: Schedule, now: datetime) -> datetime:
     if now.tzinfo is None:
         raise ValueError("the clock must give an aware datetime")
     return now.astimezone(ZoneInfo(schedule.timezone))
+
+
+# -- working time of the hotline's calendar (ticket clocks, R15) -----------------------------
+# "Working time" is the open spans of the Schedule: [hours], statutory holidays closed, 调休
+# days open, the operator's closed/open dates. A lunch break between two spans does not count.
+def open_spans(schedule: Schedule, day: date) -> list[tuple[datetime, datetime]]:
+    """The day's open spans as aware instants in the company's zone, in order."""
+    zone = ZoneInfo(schedule.timezone)
+    return [(datetime.combine(day, start, zone), datetime.combine(day, end, zone))
+            for start, end in sorted(classify(schedule, day).hours)]
+
+
+def working_time_after(schedule: Schedule, start: datetime, amount: timedelta) -> datetime:
+    """The instant when `amount` of working time has passed since `start`. Time before the
+    first open span (evenings, weekends, holidays) does not count; a deadline that falls
+    exactly on the end of a span is that end, not the start of the next span."""
+    if amount < timedelta(0):
+        raise ValueError("a working-time amount must be >= 0")
+    local = local_time(schedule, start)
+    if amount == timedelta(0):
+        return local
+    left, day = amount, local.date()
+    for _ in range(_MAX_DAYS):
+        for span_start, span_end in open_spans(schedule, day):
+            if span_end <= local:
+                continue
+            begin = max(span_start, local)
+            if begin + left <= span_end:
+                return begin + left
+            left -= span_end - begin
+        day += timedelta(days=1)
+    raise ValueError(f"no {amount} of working time within {_MAX_DAYS} days of {start}")
+
+
+def working_time_between(schedule: Schedule, first: datetime, last: datetime) -> timedelta:
+    """Working time inside [first, last] (zero when last <= first)."""
+    a, b = local_time(schedule, first), local_time(schedule, last)
+    total, day = timedelta(0), a.date()
+    while day <= b.date():
+        for span_start, span_end in open_spans(schedule, day):
+            overlap = min(span_end, b) - max(span_start, a)
+            if overlap > timedelta(0):
+                total += overlap
+        day += timedelta(days=1)
+    return total
+
+
+def is_open_day(schedule: Schedule, day: date) -> bool:
+    """A working day of the hotline's calendar: one with at least one open span."""
+    return bool(classify(schedule, day).hours)
+
+
+def working_days_after(schedule: Schedule, start: datetime, days: int) -> datetime:
+    """The end of the last open span of the `days`-th working day after the day `start` falls
+    on (that day itself never counts), R15's "within 2 working days"."""
+    if days < 1:
+        raise ValueError("working days must be >= 1")
+    day, found = local_time(schedule, start).date(), 0
+    for _ in range(_MAX_DAYS):
+        day += timedelta(days=1)
+        if is_open_day(schedule, day):
+            found += 1
+            if found == days:
+                return open_spans(schedule, day)[-1][1]
+    raise ValueError(f"no {days} working days within {_MAX_DAYS} days of {start}")

@@ -26,6 +26,10 @@ from qa.weekly import WeeklyDrafter
 from recordings.finaliser import RecordingFinaliser
 from settings import Settings
 from settings.policy import policy_from_settings
+from tickets.callbacks import Callbacks
+from tickets.desk import desk_from_settings
+from tickets.plugin import VoicemailTickets
+from tickets.watcher import BreachWatcher
 
 RETRY_SECONDS = 5.0
 
@@ -48,6 +52,15 @@ class Bridge:
         self.calls.attach(self.events)
         # R22: last week's QA report is drafted every Monday, on the one clock.
         self.weekly = WeeklyDrafter(QaStore(store), clock, ZoneInfo(settings.company.timezone))
+        desk = desk_from_settings(settings, store, clock)
+        self.voicemail_tickets = VoicemailTickets(
+            desk, Path(settings.storage.recordings_dir).resolve(), instance.host,
+            instance.voicemail / "hotline" / settings.voicemail.mailbox / "INBOX")
+        self.voicemail_tickets.attach(self.events)
+        self.callbacks = Callbacks(self.ami, desk, settings.queue.ring_timeout)
+        self.callbacks.attach(self.events)
+        self.breaches = BreachWatcher(desk, settings.tickets.webhook_url,
+                                      ZoneInfo(settings.company.timezone))
         self._server: asyncio.Server | None = None
         self.asterisk_version = installed_version(instance.root)  # recorded at provision
 
@@ -56,6 +69,7 @@ class Bridge:
         self._server = await self.routing.start(host, int(port))
         self.calls.start()
         self.weekly.start()
+        self.breaches.start()
         self.ami.connect()
         await self.ami.wait_login(timeout=10)
 
@@ -64,10 +78,15 @@ class Bridge:
             self._server.close()
         await self.calls.stop()
         await self.weekly.stop()
+        await self.voicemail_tickets.stop()
+        await self.breaches.stop()
+        await self.callbacks.stop()
         self.ami.close()
 
     def health(self) -> dict[str, Any]:
         return {"asterisk": self.ami.logged_in,
                 "fastagi": bool(self._server and self._server.is_serving()),
                 **self.keeper.health(),
-                "asterisk_version": self.asterisk_version}
+                "asterisk_version": self.asterisk_version,
+                "voicemail_tickets": self.voicemail_tickets.opened,
+                "breach_watcher": self.breaches.running}

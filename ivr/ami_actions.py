@@ -10,7 +10,8 @@ from typing import Any, Protocol
 from ivr.ami import AmiError
 
 __all__ = [
-    "AmiError", "chanspy", "core_show_channels", "originate", "queue_add", "queue_pause",
+    "AmiError", "chanspy", "core_show_channels", "endpoint_state", "hangup", "originate",
+    "queue_add", "queue_pause",
     "queue_remove", "queue_status", "setvar",
 ]
 
@@ -107,3 +108,18 @@ async def chanspy(ami: ActionSender, listener: str, target: str, options: str = 
     spied call ends; w whisper, B barge)."""
     await originate(ami, listener, application="ChanSpy", data=f"{target},{options}",
                     caller_id=caller_id)
+
+
+async def endpoint_state(ami: ActionSender, endpoint: str) -> str:
+    """The device state of a PJSIP endpoint (PJSIPShowEndpoint's EndpointDetail), e.g.
+    "Not in use", "In use", "Ringing", or "Unavailable" for a phone that is not registered.
+    (Getvar of DEVICE_STATE() without a channel answers nothing on Asterisk 22.)"""
+    reply = await _send(ami, {"Action": "PJSIPShowEndpoint", "Endpoint": endpoint},
+                        as_list=True)
+    detail = next((m for m in reply if m.get("Event") == "EndpointDetail"), None)
+    return str(detail.get("DeviceState", "") or "") if detail is not None else ""
+
+
+async def hangup(ami: ActionSender, channel: str, cause: int = 16) -> None:
+    """Hangs up a channel by name, or every channel matching `/regex/` (cause 16: normal)."""
+    await _send(ami, {"Action": "Hangup", "Channel": channel, "Cause": str(cause)})

@@ -7,8 +7,9 @@ from domain.workcal import Schedule
 from settings.schema import Settings
 
 
-def policy_from_settings(settings: Settings, prompts_dir: str) -> RoutingPolicy:
-    schedule = Schedule.from_dict(
+def schedule_from_settings(settings: Settings) -> Schedule:
+    """The working calendar routing and ticket clocks share."""
+    return Schedule.from_dict(
         {
             "timezone": settings.company.timezone,
             "hours": settings.hours.model_dump(),
@@ -17,5 +18,8 @@ def policy_from_settings(settings: Settings, prompts_dir: str) -> RoutingPolicy:
             "open": [d.isoformat() for d in settings.holidays.open],
         }
     )
-    return RoutingPolicy(schedule, settings.after_hours.forward_to, prompts_dir,
-                         tuple(settings.demo.clock_peers))
+
+
+def policy_from_settings(settings: Settings, prompts_dir: str) -> RoutingPolicy:
+    return RoutingPolicy(schedule_from_settings(settings), settings.after_hours.forward_to,
+                         prompts_dir, tuple(settings.demo.clock_peers))

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from domain.durations import parse_duration
 from domain.workcal import WEEKDAYS, parse_span  # the decision's own parser: one definition
 
 _DIGITS = re.compile(r"^\+?[0-9]{2,20}$")
@@ -251,6 +252,44 @@ class Qa(_Section):
         return v
 
 
+def _duration(v: str) -> str:
+    parse_duration(v)  # the clocks' own parser (domain.durations): one definition
+    return v
+
+
+DurationText = Annotated[str, AfterValidator(_duration)]
+
+
+class TicketClocks(_Section):
+    """R15's deadlines ([tickets.clocks]): a number and a unit, s/min/h/d (wall clock),
+    wmin/wh (working time), wd (working days)."""
+
+    start: DurationText = "10wmin"
+    react: DurationText = "10wmin"
+    result_general: DurationText = "2wh"
+    result_major: DurationText = "2wd"
+    callback: DurationText = "2wd"
+    callback_assistance: DurationText = "3d"
+    answer: DurationText = "3d"
+    reply: DurationText = "24h"
+
+
+class Tickets(_Section):
+    webhook_url: str = ""  # breaches are POSTed here; empty: none
+    collective_min_customers: int = Field(5, ge=2, le=10000)  # R14
+    collective_window: DurationText = "24h"
+    major_after: DurationText = "30d"
+    callback_assistance_share: float = Field(0.3, ge=0.0, le=1.0)  # R15
+    clocks: TicketClocks = TicketClocks()
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _http_url(cls, v: str) -> str:
+        if v and not re.match(r"^https?://[^\s/]+", v):
+            raise ValueError(f"{v!r} is not an http(s) URL")
+        return v
+
+
 class Settings(_Section):
     company: Company
     hotline: Hotline
@@ -270,6 +309,7 @@ class Settings(_Section):
     demo: Demo = Demo()
     asterisk: AsteriskPin = AsteriskPin()
     qa: Qa = Qa()
+    tickets: Tickets = Tickets()
 
     @model_validator(mode="after")
     def _unique_agents(self) -> Settings:

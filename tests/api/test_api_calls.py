@@ -137,8 +137,9 @@ def test_one_call_shape(client: TestClient, world: World) -> None:
         "id", "linkedid", "caller", "caller_name", "called", "started_at", "answered_at",
         "queued_at", "agent_answered_at", "ended_at", "route", "agent", "disposition",
         "wait_seconds", "talk_seconds", "hangup_cause", "hangup_by", "decided_by", "partial",
-        "ring_attempts", "recording", "recording_error", "qa_flags", "legs"}
+        "ring_attempts", "recording", "recording_error", "qa_flags", "legs", "direction"}
     assert call["id"] == call_id
+    assert call["direction"] == "inbound"
     assert call["linkedid"] == "1700.1"
     assert (call["caller"], call["caller_name"], call["called"]) == (
         "13800000001", "王五", "4008001234")
