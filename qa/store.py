@@ -5,7 +5,7 @@ reads hundreds of thousands of calls: ORM objects would cost more than the plan 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
@@ -41,6 +41,17 @@ def _naive_utc(value: object) -> datetime | None:
         return datetime.fromisoformat(value)
     assert isinstance(value, datetime)
     return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def _driver_rows(cursor: Any) -> Iterator[tuple[Any, ...]]:
+    """The driver's own tuples, a batch at a time: the columns need no conversion SQLAlchemy
+    would do (a million Row objects cost as much as the query), and batches keep the raw rows
+    of a big month out of memory."""
+    while cursor is not None:
+        batch = cursor.fetchmany(20000)
+        if not batch:
+            return
+        yield from batch
 
 
 def _local_time(start: datetime, end: datetime, tz: tzinfo) -> Callable[[datetime], datetime]:
@@ -92,25 +103,25 @@ class QaStore:
         tallies: dict[int, list[int]] = {}
         with self.calls.engine.connect() as conn:
             result = conn.execute(query)
-            # The driver's own tuples: the columns need no conversion SQLAlchemy would do,
-            # and a million Row objects cost as much as the query.
-            rows = result.cursor.fetchall() if result.cursor is not None else []
-            result.close()
-        for (call_id, linkedid, agent, disposition, queued_raw, answered_raw, talk,
-             recorded) in rows:
-            queued, answered = _naive_utc(queued_raw), _naive_utc(answered_raw)
-            if queued is not None and lo <= queued < hi:
-                # The R19 tally, inlined (sampling.tally is the same, for other callers).
-                key = (local(queued) - PERIOD_BASE) // step
-                counts = tallies.get(key)
-                if counts is None:
-                    counts = tallies[key] = [0, 0]
-                counts[0] += 1
-                counts[1] += answered is not None and answered - queued <= level
-            if (answered is not None and agent and disposition == answered_word
-                    and lo <= answered < hi):
-                handled.append(HandledCall(call_id, linkedid, agent, local(answered),
-                                           talk or 0.0, bool(recorded)))
+            try:
+                for row in _driver_rows(result.cursor):
+                    (call_id, linkedid, who, disposition, queued_raw, answered_raw, talk,
+                     recorded) = row
+                    queued, answered = _naive_utc(queued_raw), _naive_utc(answered_raw)
+                    if queued is not None and lo <= queued < hi:
+                        # The R19 tally, inlined (sampling.tally is the same, for other callers).
+                        key = (local(queued) - PERIOD_BASE) // step
+                        counts = tallies.get(key)
+                        if counts is None:
+                            counts = tallies[key] = [0, 0]
+                        counts[0] += 1
+                        counts[1] += answered is not None and answered - queued <= level
+                    if (answered is not None and who and disposition == answered_word
+                            and lo <= answered < hi):
+                        handled.append(HandledCall(call_id, linkedid, who, local(answered),
+                                                   talk or 0.0, bool(recorded)))
+            finally:
+                result.close()
         return handled, tallies
 
     def handled_counts(self, month: str, tz: tzinfo) -> dict[str, int]:
