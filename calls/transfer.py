@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from callrecords.store import CallFilter, CallStore
 from calls.schemas import CallOut, Recording
-from domain.status import Decider, Disposition, HangupBy, Route
+from domain.status import Decider, Direction, Disposition, HangupBy, Route
 from recordings.storage import describe, relative_target
 
 BATCH = 2000  # lines per transaction: big enough for speed, small enough for memory
@@ -65,6 +65,7 @@ class CallIn(BaseModel):
     agent_answered_at: datetime | None = None
     ended_at: datetime | None = None
     route: Route | None = None
+    direction: Direction = Direction.INBOUND  # history from before callbacks: inbound
     agent: str | None = Field(None, max_length=16)
     disposition: Disposition
     wait_seconds: float | None = Field(None, ge=0)
@@ -228,6 +229,7 @@ def _row(line: CallIn, base: Path, recordings_dir: Path, tz: tzinfo,
         "answered_at": _aware(line.answered_at, tz), "queued_at": _aware(line.queued_at, tz),
         "agent_answered_at": _aware(line.agent_answered_at, tz),
         "ended_at": _aware(line.ended_at, tz), "route": line.route,
+        "direction": line.direction,
         "decided_by": line.decided_by, "agent": line.agent, "disposition": line.disposition,
         "wait_seconds": line.wait_seconds, "talk_seconds": line.talk_seconds,
         "hangup_cause": line.hangup_cause, "hangup_by": line.hangup_by or "",
