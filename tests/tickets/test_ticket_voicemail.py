@@ -157,3 +157,19 @@ def test_messages_left_while_nobody_listened_become_tickets_at_login(
 
 def at_epoch(text: str) -> float:
     return at(text).timestamp()
+
+
+def test_every_voicemail_fetch_is_in_the_durable_access_log(desk: Desk) -> None:
+    tid, data = voicemail_ticket(desk)
+    assert desk.client.get(f"/tickets/{tid}/voicemail", headers=desk.as_("qa")).status_code \
+        == 200
+    assert desk.client.get(f"/tickets/{tid}/voicemail",
+                           headers=desk.as_("ticket")).status_code == 403
+    assert desk.client.get(f"/tickets/{tid}/voicemail").status_code == 401
+    log = desk.client.get("/audit", params={"action": "voicemail.fetch"},
+                          headers=desk.as_("admin")).json()
+    unauthenticated, refused, fetched = log["items"]  # newest first
+    assert all(e["target"] == f"ticket:{tid}" for e in log["items"])
+    assert (fetched["status"], fetched["role"], fetched["bytes_sent"]) == (200, "qa", len(data))
+    assert (refused["status"], refused["error_id"]) == (403, "auth.forbidden")
+    assert (unauthenticated["status"], unauthenticated["error_id"]) == (401, "auth.missing")
