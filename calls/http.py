@@ -163,7 +163,7 @@ def get_recording(
     try:
         # Identified here rather than by a dependency, so that a refused token is logged too.
         principal = current_principal(request, _documented)
-        access = replace(access, role=principal.role, token=principal.fingerprint)
+        access = access.by(principal)
         response = _recording(request, call_id, principal, range_header, if_range, access)
     except Exception as e:
         if isinstance(e, ApiError):
