@@ -75,7 +75,8 @@ def _log(audit: AuditLog, access: Access, at: datetime) -> None:
 
 @app.command("create")
 def create(role: Annotated[str, typer.Option(
-               metavar="ROLE", help="admin, supervisor, qa, ticket or agent:<工号>")],
+               metavar="ROLE",
+               help="admin, supervisor, qa, ticket, or agent:1001 for the agent with 工号 1001")],
            name: Annotated[str, typer.Option(metavar="NAME", help="who holds it, e.g. 王五")],
            expires: Annotated[str | None, typer.Option(
                metavar="DAYS", help="e.g. 90d; default: never")] = None,
@@ -122,10 +123,12 @@ def list_(config: ConfigOption = None) -> None:
 
 
 @app.command("revoke")
-def revoke(token_id: Annotated[int, typer.Argument(metavar="ID", min=1, hidden=True,
-                                                   help="the token's id")],
+def revoke(token: Annotated[str, typer.Argument(metavar="ID", hidden=True)],
            config: ConfigOption = None) -> None:
     """Revoke token ID at once: the next request with it is refused (401)."""
+    if not token.isascii() or not token.isdigit() or not 1 <= int(token) <= 2**63 - 1:
+        _fail(f"{token!r} is not a token id: see `hotline tokens list`", 2)
+    token_id = int(token)
     settings = _settings(config)
     tokens, audit = _stores(settings)
     now = system_clock()
