@@ -102,3 +102,18 @@ def test_the_openapi_document_shows_each_operations_roles(client: TestClient) ->
         for method, operation in item.items():
             assert operation["x-roles"] == sorted(ROUTE_ROLES[f"{method.upper()} {path}"])
     assert doc["paths"]["/admin/tokens"]["post"]["x-roles"] == ["admin"]
+
+
+def test_the_readme_shows_the_table_as_it_is() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    shown: dict[str, frozenset[str]] = {}
+    columns = ("admin", "supervisor", "qa", "ticket", "agent", ANYONE)
+    for line in readme.splitlines():
+        match = re.fullmatch(r"\| `([A-Z]+ /\S*)` \|((?: [✓–] \|){6})", line)
+        if match:
+            marks = match.group(2).replace("|", "").split()
+            shown[match.group(1)] = frozenset(
+                c for c, mark in zip(columns, marks, strict=True) if mark == "✓")
+    assert shown == ROUTE_ROLES
