@@ -5,11 +5,17 @@ restart; an expired token is refused; every change is in the access log with who
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
-from api_fixtures import ADMIN, QA, TICKET, World, auth
+import pytest
+from api_fixtures import ADMIN, QA, TICKET, World, auth, make_settings
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from api.app import create_app
+from api.auth import TokenAuth
+from callrecords.store import CallStore
+from credentials.store import TokenStore
 from domain.clock import ManualClock
 
 START = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
@@ -139,3 +145,17 @@ def test_a_recording_fetch_names_the_stored_token_in_the_log(world: World) -> No
                        headers=auth(ADMIN)).json()["items"][0]
     assert entry["detail"] == {"token_id": made["id"], "token_name": "王五"}
     assert entry["token"] == made["fingerprint"]
+
+
+def test_config_tokens_do_not_need_the_database(tmp_path: Path) -> None:
+    # A database that cannot be opened: config tokens still identify, others cannot be checked.
+    broken = CallStore(f"sqlite:///{tmp_path}/missing/dir/t.db")
+    auth_ = TokenAuth({QA: "qa"}, TokenStore(broken.sessions), ManualClock(START))
+    assert auth_.identify(f"Bearer {QA}").role == "qa"
+    with pytest.raises(SQLAlchemyError):
+        auth_.identify("Bearer htk_unknown")
+    client = TestClient(create_app(make_settings(tmp_path), broken),
+                        raise_server_exceptions=False)
+    r = client.get("/admin/tokens", headers=auth("htk_unknown"))
+    assert r.status_code == 503 and r.json()["error_id"] == "database.unavailable"
+
