@@ -19,12 +19,15 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import TokenAuth
 from api.errors import install_handlers
 from api.observe import RequestCounter
+from api.route_roles import roles_of
 from api.schemas import Health
 from audit.http import router as audit_router
 from audit.store import AuditLog
 from callrecords.store import CallStore
 from calls.http import DEFAULT_PAGE_SIZE
 from calls.http import router as calls_router
+from credentials.http import router as tokens_router
+from credentials.store import TokenStore
 from domain.clock import Clock, system_clock
 from metrics import CONTENT_TYPE_LATEST, exposition
 from qa.http import router as qa_router
@@ -40,9 +43,10 @@ DESCRIPTION = """\
 Call records and recordings of the customer-service hotline, and the tickets (工单) with their
 service clocks (R13-R17) under `/tickets`.
 
-Every route except `/health` needs `Authorization: Bearer <token>`, with a token from the
-`[api] tokens` setting. Roles: `admin` and `qa` may read everything; `ticket` may read call
-records but not recordings. Recording downloads are audited.
+Every route except `/health` needs `Authorization: Bearer <token>`, with a token made by
+`hotline tokens create` or `POST /admin/tokens`, or one from the `[api] tokens` setting.
+Roles: `admin` and `qa` may read everything; `ticket` may read call records but not
+recordings; only `admin` manages tokens (`/admin/tokens`). Recording downloads are audited.
 
 Errors always have the body `{"error_id": "...", "message": "...", "details": {...}}`;
 branch on `error_id`, not on `message`. Times are ISO 8601 in the company's time zone.
@@ -100,7 +104,8 @@ def create_app(settings: Settings, store: CallStore,
 
     app.state.settings = settings
     app.state.clock = clock  # every "now" a router needs (service clocks, sampling)
-    app.state.token_auth = TokenAuth(settings.api.tokens)
+    app.state.token_store = TokenStore(store.sessions)
+    app.state.token_auth = TokenAuth(settings.api.tokens, app.state.token_store, clock)
     app.state.timezone = ZoneInfo(settings.company.timezone)
     app.state.call_store = store
     app.state.audit_log = AuditLog(store.sessions)
@@ -111,8 +116,29 @@ def create_app(settings: Settings, store: CallStore,
     app.include_router(qa_router)
     app.state.ticket_desk = desk_from_settings(settings, store, clock)
     app.include_router(tickets_router)
+    app.include_router(tokens_router)
     _document_page_size(app, settings.api.page_size_max)
+    _document_roles(app)
     return app
+
+
+def _document_roles(app: FastAPI) -> None:
+    """Every operation says which roles may use it (`x-roles`, from api.route_roles: the
+    table tests/api/test_api_route_roles.py checks the routes against)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            doc = build()
+            for path, operations in doc.get("paths", {}).items():
+                for method, operation in operations.items():
+                    roles = roles_of(method, path)
+                    if roles is not None:
+                        operation["x-roles"] = sorted(roles)
+            app.openapi_schema = doc
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _document_page_size(app: FastAPI, page_size_max: int) -> None:

@@ -61,7 +61,7 @@ def audited_fetch(request: Request, credentials: HTTPAuthorizationCredentials | 
     extra = {f"{fetch.key}_id": fetch.ident, "range": fetch.asked}
     try:
         principal = current_principal(request, credentials)
-        access = replace(access, role=principal.role, token=principal.fingerprint)
+        access = access.by(principal)
         response = serve(principal, fetch, _recorder(audit_log, access))
     except Exception as e:
         if isinstance(e, ApiError):

@@ -1,4 +1,6 @@
-"""Bearer tokens -> roles. Tokens are configured in ``[api] tokens`` (token = role).
+"""Bearer tokens -> roles. Tokens come from ``[api] tokens`` (token = role; for bootstrap) and
+from the database (credentials/: created and revoked at run time, stored hashed, with a name
+and an optional expiry; an expired or revoked one is refused like an unknown one).
 
 Roles: ``admin``, ``supervisor`` and ``qa`` may read everything, recordings included;
 ``ticket`` (the ticketing system's integration) may read call records but not recordings
@@ -8,12 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from fastapi.security import HTTPBearer
 
 from api.errors import AuthInvalid, AuthMissing
+from credentials.store import TokenStore
 
 RECORDING_ROLES = frozenset({"qa", "admin", "supervisor"})
 
@@ -21,7 +25,8 @@ RECORDING_ROLES = frozenset({"qa", "admin", "supervisor"})
 # header and a malformed one get different error ids.
 bearer_scheme = HTTPBearer(
     auto_error=False, scheme_name="bearerAuth",
-    description="A token from the [api] tokens setting: Authorization: Bearer <token>")
+    description="A token from `hotline tokens create`, POST /admin/tokens or the [api] tokens "
+                "setting: Authorization: Bearer <token>")
 
 
 def fingerprint(token: str) -> str:
@@ -33,6 +38,9 @@ def fingerprint(token: str) -> str:
 class Principal:
     role: str  # admin, supervisor, qa, ticket, or agent:<工号>
     fingerprint: str
+    # A stored token's id and name (credentials/); None for a config token.
+    token_id: int | None = None
+    token_name: str | None = None
 
     @property
     def agent(self) -> str | None:
@@ -53,9 +61,12 @@ def _digest(token: str) -> bytes:
 
 
 class TokenAuth:
-    def __init__(self, tokens: Mapping[str, str]) -> None:
+    def __init__(self, tokens: Mapping[str, str], stored: TokenStore | None = None,
+                 now: Callable[[], datetime] | None = None) -> None:
         # Digests have a fixed length, so compare_digest leaks nothing about token lengths.
         self._known = [(_digest(token), role) for token, role in tokens.items()]
+        self._stored = stored
+        self._now = now
 
     def identify(self, authorization: str | None) -> Principal:
         if authorization is None or not authorization.strip():
@@ -70,6 +81,18 @@ class TokenAuth:
         for known, known_role in self._known:
             if hmac.compare_digest(known, given):
                 role = known_role
-        if role is None:
+        if role is not None:
+            return Principal(role, fingerprint(token))
+        return self._identify_stored(token)
+
+    def _identify_stored(self, token: str) -> Principal:
+        if self._stored is None or self._now is None:
             raise AuthInvalid()
-        return Principal(role, fingerprint(token))
+        row = self._stored.find(token)
+        if row is None:
+            raise AuthInvalid()
+        if row.revoked_at is not None:
+            raise AuthInvalid("this token has been revoked", {"token_id": row.id})
+        if row.expired(self._now()):
+            raise AuthInvalid("this token has expired", {"token_id": row.id})
+        return Principal(row.role, row.fingerprint, row.id, row.name)

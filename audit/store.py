@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.auth import Principal
 from audit.models import AuditEntry
 
 log = logging.getLogger("hotline.audit")
@@ -31,6 +32,19 @@ class Access:
     range: str = ""
     bytes_sent: int = 0
     detail: dict[str, Any] = field(default_factory=dict)
+    # A stored token's id and name (None for a config token): kept in `detail` as token_id
+    # and token_name, so that "who" survives the token's fingerprint being ambiguous.
+    token_id: int | None = None
+    token_name: str | None = None
+
+    def by(self, principal: Principal) -> Access:
+        """This entry as done by that principal (role, fingerprint, token id and name)."""
+        return replace(self, role=principal.role, token=principal.fingerprint,
+                       token_id=principal.token_id, token_name=principal.token_name)
+
+    def stored_detail(self) -> dict[str, Any]:
+        who = {"token_id": self.token_id, "token_name": self.token_name}
+        return {**self.detail, **{k: v for k, v in who.items() if v is not None}}
 
 
 @dataclass(frozen=True)
@@ -54,7 +68,7 @@ class AuditLog:
                            role=access.role, token=access.token, target=access.target,
                            client=access.client, status=access.status,
                            error_id=access.error_id, range=access.range[:128],
-                           bytes_sent=access.bytes_sent, detail=access.detail)
+                           bytes_sent=access.bytes_sent, detail=access.stored_detail())
         try:
             with self.sessions.begin() as session:
                 session.add(entry)

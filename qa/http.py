@@ -153,14 +153,14 @@ def get_prefill(request: Request, _p: Staff, call_id: Annotated[int, Query(ge=1,
 
 
 def _review(store: QaStore, review_id: int, principal: Principal) -> QaReview:
+    if principal.agent is None:
+        # Before the lookup: a refused role must not learn which reviews exist (404 vs 403).
+        ensure_role(principal, frozenset(STAFF))
     review = store.review(review_id)
     if review is None:
         raise ReviewNotFound(details={"id": review_id})
-    if principal.agent is not None:
-        if review.agent != principal.agent:
-            raise Forbidden(details={"role": principal.role})
-    else:
-        ensure_role(principal, frozenset(STAFF))
+    if principal.agent is not None and review.agent != principal.agent:
+        raise Forbidden(details={"role": principal.role})
     return review
 
 
