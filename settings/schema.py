@@ -82,6 +82,9 @@ class Agent(_Section):
     number: str
     name: str = Field(min_length=1)
     password: str = Field(min_length=4)
+    # May this agent's phone dial out through the carrier at all ([outbound] rules)? Off unless
+    # given: a stolen phone password must not be a toll-fraud door (issue 13).
+    outbound: bool = False
 
     @field_validator("number")
     @classmethod
@@ -106,6 +109,30 @@ class AfterHours(_Section):
         if v and not _DIGITS.match(v):
             raise ValueError(f"{v!r} is not a dialable number")
         return v
+
+
+# An Asterisk extension pattern of digits: `_` then digits, X (0-9), Z (1-9), N (2-9), a
+# bracketed digit class like [3-9], and an optional trailing `.` (one or more digits more).
+_DIAL_PATTERN = re.compile(r"^_(?:[0-9XZN]|\[[0-9-]+\])+\.?$")
+
+
+def _dial_pattern(v: str) -> str:
+    if not _DIAL_PATTERN.match(v):
+        raise ValueError(f"{v!r} is not a digit pattern like '_1[3-9]XXXXXXXXX'")
+    return v
+
+
+class Outbound(_Section):
+    """Which numbers an agent's phone may dial out through the carrier (issue 13), as Asterisk
+    extension patterns; agents need `outbound = true` as well. Anything else is refused with
+    the `outbound_refused` prompt, announced (HotlineOutboundRefused) and counted."""
+
+    # Domestic mobiles (1[3-9] + 9 digits) and landlines with an area code (0[1-9], 10-12
+    # digits in all). No international prefix (00), no short or service numbers.
+    allowed: list[Annotated[str, AfterValidator(_dial_pattern)]] = Field(
+        default_factory=lambda: ["_1[3-9]XXXXXXXXX", "_0[1-9]XXXXXXXX", "_0[1-9]XXXXXXXXX",
+                                 "_0[1-9]XXXXXXXXXX"])
+    ring_timeout: int = Field(60, ge=5, le=300)  # how long the far end may ring
 
 
 def _host_port(v: str) -> str:
@@ -178,6 +205,9 @@ class Prompts(_Section):
     forwarding: str
     agent_intro: str
     voicemail: str
+    # Played to an agent whose outbound call is refused (issue 13); a default, so configuration
+    # files written before it stay valid.
+    outbound_refused: str = "此号码不允许外呼。"
     voice: str = "cmn"
     # Recorded WAVs named like the prompts (greeting.wav ...) in this folder replace the speech.
     custom_dir: str = "prompts"
@@ -310,6 +340,7 @@ class Settings(_Section):
     asterisk: AsteriskPin = AsteriskPin()
     qa: Qa = Qa()
     tickets: Tickets = Tickets()
+    outbound: Outbound = Outbound()
 
     @model_validator(mode="after")
     def _unique_agents(self) -> Settings:

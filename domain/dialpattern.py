@@ -1,0 +1,30 @@
+"""Asterisk extension patterns ("_1[3-9]XXXXXXXXX") as the [outbound] rules write them, read
+the way Asterisk reads them, so the rules' intent (domestic numbers only, issue 13) can be
+checked and explained without a PBX. Asterisk itself applies the rules in the dialplan."""
+
+from __future__ import annotations
+
+import re
+
+_CLASSES = {"X": "[0-9]", "Z": "[1-9]", "N": "[2-9]"}
+_TOKEN = re.compile(r"\[[0-9-]+\]|[0-9XZN]|\.$")
+
+
+def pattern_regex(pattern: str) -> re.Pattern[str]:
+    """The regular expression matching the same whole numbers as an Asterisk digit pattern."""
+    if not pattern.startswith("_"):
+        return re.compile(re.escape(pattern))
+    body, out = pattern[1:], []
+    pos = 0
+    while pos < len(body):
+        token = _TOKEN.match(body, pos)
+        if token is None:
+            raise ValueError(f"{pattern!r}: unexpected {body[pos]!r}")
+        text = token.group()
+        out.append("[0-9]+" if text == "." else _CLASSES.get(text, text))
+        pos = token.end()
+    return re.compile("".join(out))
+
+
+def allowed(number: str, patterns: list[str]) -> bool:
+    return any(pattern_regex(p).fullmatch(number) for p in patterns)
