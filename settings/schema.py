@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from domain.dialpattern import DIAL_PATTERN
 from domain.durations import parse_duration
 from domain.workcal import WEEKDAYS, parse_span  # the decision's own parser: one definition
 
@@ -111,13 +112,8 @@ class AfterHours(_Section):
         return v
 
 
-# An Asterisk extension pattern of digits: `_` then digits, X (0-9), Z (1-9), N (2-9), a
-# bracketed digit class like [3-9], and an optional trailing `.` (one or more digits more).
-_DIAL_PATTERN = re.compile(r"^_(?:[0-9XZN]|\[[0-9-]+\])+\.?$")
-
-
 def _dial_pattern(v: str) -> str:
-    if not _DIAL_PATTERN.match(v):
+    if not DIAL_PATTERN.fullmatch(v):
         raise ValueError(f"{v!r} is not a digit pattern like '_1[3-9]XXXXXXXXX'")
     return v
 
