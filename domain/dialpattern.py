@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import re
 
-# What the configuration accepts (settings.schema): `_` then digits, X (0-9), Z (1-9), N (2-9),
-# a bracketed digit class like [3-9], and an optional trailing `.` (one or more digits more).
-# Nothing else, so a pattern cannot carry dialplan syntax into extensions.conf.
-DIAL_PATTERN = re.compile(r"_(?:[0-9XZN]|\[[0-9-]+\])+\.?")  # fullmatch: no newline
+# What the configuration accepts (settings.schema): `_` then two or more of: digits, X (0-9),
+# Z (1-9), N (2-9), a bracketed digit class like [3-9]; then an optional `.` (one or more digits
+# more). Nothing else, so a pattern cannot carry dialplan syntax into extensions.conf, and no
+# one-digit pattern (the dialplan's outbound context takes two digits or more).
+DIAL_PATTERN = re.compile(r"_(?:[0-9XZN]|\[[0-9-]+\]){2,}\.?")  # fullmatch: no newline
 
 _CLASSES = {"X": "[0-9]", "Z": "[1-9]", "N": "[2-9]"}
 _TOKEN = re.compile(r"\[[0-9-]+\]|[0-9XZN]|\.$")

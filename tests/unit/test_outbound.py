@@ -73,7 +73,7 @@ def test_pattern_reading() -> None:
 
 
 @pytest.mark.parametrize("bad", ["1[3-9]XXX", "_1[3-9", "_X.X", "_X;Dial(x)", "_", "_X!",
-                                 "_X\n", "_X,1,Dial(x)"])
+                                 "_X\n", "_X,1,Dial(x)", "_X", "_X."])
 def test_a_pattern_that_is_not_digits_is_refused_at_start(bad: str) -> None:
     with pytest.raises(ValidationError, match="allowed"):
         Outbound(allowed=[bad])
