@@ -12,6 +12,7 @@ from typing import Any
 
 from callrecords.record import CallRecord
 from calls.keeper import CallKeeper
+from calls.outbound import count_refusal
 from calls.tracker import CallTracker
 from ivr.ami_actions import ActionSender, AmiError, core_show_channels
 from ivr.ami_events import EventDispatcher
@@ -31,6 +32,7 @@ class CallsPlugin:
 
     def attach(self, events: EventDispatcher) -> None:
         events.subscribe_many(CallTracker.EVENTS, self.on_event)
+        events.subscribe("UserEvent", count_refusal)  # issue 13: refused outbound calls
         events.on_login(self.resync)
 
     def start(self) -> None:

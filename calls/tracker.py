@@ -35,6 +35,7 @@ class _CallState:
     talk_end: float | None = None
     reached_voicemail: bool = False
     forward_answered_at: float | None = None
+    refused: bool = False  # an agent's outbound call the [outbound] rules refused (issue 13)
     caller_hung_up: bool = False
     agent_hung_up: bool = False
     soft_causes: dict[str, int] = field(default_factory=dict)  # uniqueid -> Q.850 cause
@@ -162,6 +163,15 @@ class CallTracker:
             s.record.agent = s.record.caller or None
             s.record.caller_name = ""
             s.record.called = e.get("Customer", "")
+        elif kind in ("HotlineOutbound", "HotlineOutboundRefused"):
+            # An agent dialling out from the phone (issue 13): the agent is the calling party,
+            # whether the [outbound] rules let the call through or refused it.
+            s.record.route, s.record.direction = Route.OUTBOUND, Direction.OUTBOUND
+            s.record.caller = e.get("Agent", "") or s.record.caller
+            s.record.agent = s.record.caller or None
+            s.record.caller_name = ""
+            s.record.called = e.get("Number", "") or s.record.called
+            s.refused = kind == "HotlineOutboundRefused"
 
     # -- queue and agents ------------------------------------------------------------------
     def _on_QueueCallerJoin(self, s: _CallState, e: Event, ts: float) -> None:
@@ -197,8 +207,10 @@ class CallTracker:
         if (s.record.route is Route.FORWARD and e.get("Uniqueid") == s.record.linkedid
                 and e.get("DialStatus") == "ANSWER"):
             s.forward_answered_at = ts
-        # The customer answering a callback: the agent starts talking with them.
-        if (s.record.route is Route.CALLBACK and e.get("Uniqueid") == s.record.linkedid
+        # The customer answering a callback or an agent's outbound call: the agent starts
+        # talking with them.
+        if (s.record.route in (Route.CALLBACK, Route.OUTBOUND)
+                and e.get("Uniqueid") == s.record.linkedid
                 and e.get("DialStatus") == "ANSWER"):
             s.record.agent_answered_at = s.record.agent_answered_at or ts
 
@@ -290,6 +302,8 @@ def finish(state: _CallState) -> CallRecord:
     elif state.forward_answered_at is not None:
         r.disposition = Disposition.FORWARDED
         r.talk_seconds = round(end - state.forward_answered_at, 3)
+    elif state.refused:
+        r.disposition = Disposition.REFUSED
     elif state.reached_voicemail:
         r.disposition = Disposition.VOICEMAIL
     elif r.queued_at is not None and (state.abandoned or state.caller_hung_up):

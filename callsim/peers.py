@@ -131,9 +131,13 @@ class AgentPhone:
     (mode "answer") or lets every call ring out (mode "noanswer")."""
 
     def __init__(self, server: str, number: str, password: str, local_ip: str, audio: Path,
-                 mode: str = "answer", port: int = 5070, workdir: Path | None = None) -> None:
+                 mode: str = "answer", port: int = 5070, workdir: Path | None = None,
+                 trace_messages: bool = False) -> None:
         self.server, self.number, self.password = server, number, password
         self.local_ip, self.port, self.audio, self.mode = local_ip, port, audio, mode
+        # SIPp's -trace_msg: every message the phone sees, in *_messages.log in workdir (a
+        # test that a call never reached this peer reads it).
+        self.trace_messages = trace_messages
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix=f"callsim-agent-{number}-"))
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.proc: subprocess.Popen[str] | None = None
@@ -157,10 +161,40 @@ class AgentPhone:
         scenario = "agent_uas.xml" if self.mode == "answer" else "agent_noanswer.xml"
         cmd = [_sipp(), self.server, "-sf", _scenario(scenario, self.workdir, self.audio),
                "-i", self.local_ip, "-p", str(self.port), "-mi", self.local_ip,
-               "-mp", str(free_port(self.local_ip)), "-nostdin", "-trace_err", "-bind_local"]
+               "-mp", str(free_port(self.local_ip)), "-nostdin", "-trace_err", "-bind_local",
+               *(["-trace_msg"] if self.trace_messages else [])]
         self.proc = subprocess.Popen(cmd, cwd=self.workdir, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, text=True)
         return self
+
+    def messages(self) -> str:
+        """What SIPp traced (trace_messages=True): every SIP message received and sent."""
+        return "".join(p.read_text(encoding="utf-8", errors="replace")
+                       for p in sorted(self.workdir.glob("*_messages.log")))
+
+    def dial(self, number: str, talk_seconds: float, refused: bool = False,
+             timeout: float = 60) -> CallResult:
+        """The agent dials `number` from this phone (issue 13: outbound through the carrier),
+        answering the digest challenge with the 工号 and password; talks for talk_seconds once
+        the far end answers, then hangs up. refused=True: the call is expected to be refused
+        (early media, then 403); completed then means it was. The SIP messages are traced in
+        the result's workdir (*_messages.log)."""
+        workdir = self.workdir / f"dial-{number}-{free_port(self.local_ip)}"
+        workdir.mkdir(parents=True)
+        name = "agent_dial_refused.xml" if refused else "agent_dial.xml"
+        cmd = [_sipp(), self.server, "-sf", _scenario(name, workdir, self.audio), "-s", number,
+               "-au", self.number, "-ap", self.password, "-key", "agent", self.number,
+               "-i", self.local_ip, "-p", str(free_port(self.local_ip)),
+               "-mi", self.local_ip, "-mp", str(free_port(self.local_ip)), "-m", "1", "-l", "1",
+               "-d", str(int(talk_seconds * 1000)), "-nostdin", "-timeout", f"{int(timeout)}s",
+               "-timeout_error", "-trace_err", "-trace_msg",
+               "-recv_timeout", str(int(timeout * 1000))]
+        try:
+            proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True,
+                                  timeout=timeout + 10)
+        except subprocess.TimeoutExpired as e:
+            raise SippError(f"agent {self.number}'s SIPp did not finish in {timeout:.0f} s") from e
+        return CallResult(proc.returncode, proc.stdout[-2000:] + proc.stderr[-2000:], workdir)
 
     def stop(self, unregister: bool = True) -> None:
         if self.proc is not None and self.proc.poll() is None:

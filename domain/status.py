@@ -17,6 +17,7 @@ class Disposition(enum.StrEnum):
     ABANDONED = "abandoned"  # the caller gave up while queued
     VOICEMAIL = "voicemail"  # the caller reached voicemail
     FORWARDED = "forwarded"  # the on-duty mobile answered (R7)
+    REFUSED = "refused"  # an agent's outbound call the [outbound] rules did not allow (issue 13)
     MISSED = "missed"  # none of the above
 
 
@@ -30,6 +31,7 @@ class Route(enum.StrEnum):
     HOLIDAY = "holiday"
     FORWARD = "forward"
     CALLBACK = "callback"  # a ticket's callback, originated by the product (issue 6)
+    OUTBOUND = "outbound"  # dialled by an agent from the phone, through the carrier (issue 13)
 
 
 class Direction(enum.StrEnum):
@@ -37,6 +39,14 @@ class Direction(enum.StrEnum):
 
     INBOUND = "inbound"
     OUTBOUND = "outbound"
+
+
+class OutboundRefusal(enum.StrEnum):
+    """Why an agent's outbound call was refused (the dialplan's HotlineOutboundRefused Reason,
+    the hotline_outbound_refused_total metric's label)."""
+
+    AGENT = "agent_not_permitted"  # the agent has no [[agents]] outbound = true
+    NUMBER = "number_not_allowed"  # the number matches none of [outbound] allowed
 
 
 class Decider(enum.StrEnum):

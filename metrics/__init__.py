@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 
-__all__ = ["API_REQUESTS", "CALLS", "CONTENT_TYPE_LATEST", "RECORDING_FAILURES", "RECORDS",
-           "ROUTING_DECISIONS", "exposition"]
+__all__ = ["API_REQUESTS", "CALLS", "CONTENT_TYPE_LATEST", "OUTBOUND_REFUSED",
+           "RECORDING_FAILURES", "RECORDS", "ROUTING_DECISIONS", "exposition"]
 
 CALLS = Counter("hotline_calls_total", "Finished calls, by route, disposition and decider",
                 ["route", "disposition", "decided_by"])
@@ -22,6 +22,10 @@ ROUTING_DECISIONS = Counter("hotline_routing_decisions_total",
                             ["route"])
 API_REQUESTS = Counter("hotline_api_requests_total", "API requests by route and status",
                        ["method", "route", "status"])
+
+OUTBOUND_REFUSED = Counter("hotline_outbound_refused_total",
+                           "Agents' outbound calls refused by the [outbound] rules, by reason "
+                           "(agent_not_permitted, number_not_allowed)", ["reason"])
 
 
 def exposition() -> bytes:

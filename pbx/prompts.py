@@ -28,7 +28,8 @@ def prompt_texts(settings: Settings) -> dict[str, tuple[str, float]]:
     texts = {
         name: (getattr(p, name).format(agent="", **fill), 0.0)
         for name in ("greeting", "holiday_greeting", "weekend_greeting", "after_hours",
-                     "holiday_closing", "forwarding", "voicemail")
+                     "holiday_closing", "forwarding", "voicemail",
+                     "outbound_refused")  # issue 13: to an agent whose outbound call is refused
     }
     for agent in settings.agents:
         text = p.agent_intro.format(agent=_digits_spoken(agent.number), **fill)

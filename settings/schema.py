@@ -11,10 +11,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from domain.dialpattern import DIAL_PATTERN
 from domain.durations import parse_duration
 from domain.workcal import WEEKDAYS, parse_span  # the decision's own parser: one definition
 
-_DIGITS = re.compile(r"^\+?[0-9]{2,20}$")
+# fullmatch everywhere: "$" alone lets a trailing newline through into the rendered dialplan.
+_DIGITS = re.compile(r"\+?[0-9]{2,20}")
 
 
 class _Section(BaseModel):
@@ -42,7 +44,7 @@ class Hotline(_Section):
     @field_validator("number")
     @classmethod
     def _digits(cls, v: str) -> str:
-        if not _DIGITS.match(v):
+        if not _DIGITS.fullmatch(v):
             raise ValueError(f"{v!r} is not a dialable number")
         return v
 
@@ -82,11 +84,14 @@ class Agent(_Section):
     number: str
     name: str = Field(min_length=1)
     password: str = Field(min_length=4)
+    # May this agent's phone dial out through the carrier at all ([outbound] rules)? Off unless
+    # given: a stolen phone password must not be a toll-fraud door (issue 13).
+    outbound: bool = False
 
     @field_validator("number")
     @classmethod
     def _digits(cls, v: str) -> str:
-        if not re.match(r"^[0-9]{2,10}$", v):
+        if not re.fullmatch(r"[0-9]{2,10}", v):
             raise ValueError(f"agent number {v!r} must be 2-10 digits")
         return v
 
@@ -103,9 +108,28 @@ class AfterHours(_Section):
     @field_validator("forward_to")
     @classmethod
     def _digits(cls, v: str) -> str:
-        if v and not _DIGITS.match(v):
+        if v and not _DIGITS.fullmatch(v):
             raise ValueError(f"{v!r} is not a dialable number")
         return v
+
+
+def _dial_pattern(v: str) -> str:
+    if not DIAL_PATTERN.fullmatch(v):
+        raise ValueError(f"{v!r} is not a digit pattern like '_1[3-9]XXXXXXXXX'")
+    return v
+
+
+class Outbound(_Section):
+    """Which numbers an agent's phone may dial out through the carrier (issue 13), as Asterisk
+    extension patterns; agents need `outbound = true` as well. Anything else is refused with
+    the `outbound_refused` prompt, announced (HotlineOutboundRefused) and counted."""
+
+    # Domestic mobiles (1[3-9] + 9 digits) and landlines with an area code (0[1-9], 10-12
+    # digits in all). No international prefix (00), no short or service numbers.
+    allowed: list[Annotated[str, AfterValidator(_dial_pattern)]] = Field(
+        default_factory=lambda: ["_1[3-9]XXXXXXXXX", "_0[1-9]XXXXXXXX", "_0[1-9]XXXXXXXXX",
+                                 "_0[1-9]XXXXXXXXXX"])
+    ring_timeout: int = Field(60, ge=5, le=300)  # how long the far end may ring
 
 
 def _host_port(v: str) -> str:
@@ -178,6 +202,9 @@ class Prompts(_Section):
     forwarding: str
     agent_intro: str
     voicemail: str
+    # Played to an agent whose outbound call is refused (issue 13); a default, so configuration
+    # files written before it stay valid.
+    outbound_refused: str = "此号码不允许外呼。"
     voice: str = "cmn"
     # Recorded WAVs named like the prompts (greeting.wav ...) in this folder replace the speech.
     custom_dir: str = "prompts"
@@ -310,6 +337,7 @@ class Settings(_Section):
     asterisk: AsteriskPin = AsteriskPin()
     qa: Qa = Qa()
     tickets: Tickets = Tickets()
+    outbound: Outbound = Outbound()
 
     @model_validator(mode="after")
     def _unique_agents(self) -> Settings:

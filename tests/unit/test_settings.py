@@ -121,3 +121,13 @@ def test_hours_replace_the_defaults_so_a_weekday_left_out_is_closed(tmp_path: Pa
 def test_env_changes_one_weekday_without_closing_the_others() -> None:
     s = load_settings(environ={"HOTLINE_HOURS__SAT": '["10:00-12:00"]'})
     assert s.hours.sat == ["10:00-12:00"] and s.hours.mon  # weekdays keep their hours
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("HOTLINE_HOTLINE__NUMBER", "4008001234\n"),
+    ("HOTLINE_AFTER_HOURS__FORWARD_TO", "13800000000\n"),
+])
+def test_a_number_with_a_trailing_newline_is_refused(key: str, value: str) -> None:
+    # It would be written into the rendered dialplan as a line break.
+    with pytest.raises(ConfigError):
+        load_settings(environ={key: value})
