@@ -17,6 +17,7 @@ from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import TokenAuth
+from api.deps import DEFAULT_PAGE_SIZE
 from api.errors import install_handlers
 from api.observe import RequestCounter
 from api.route_roles import roles_of
@@ -24,7 +25,6 @@ from api.schemas import Health
 from audit.http import router as audit_router
 from audit.store import AuditLog
 from callrecords.store import CallStore
-from calls.http import DEFAULT_PAGE_SIZE
 from calls.http import router as calls_router
 from credentials.http import router as tokens_router
 from credentials.store import TokenStore

@@ -9,11 +9,11 @@ from collections.abc import Callable
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials
 
 from api.auth import Principal, TokenAuth, bearer_scheme
-from api.errors import Forbidden
+from api.errors import Forbidden, InvalidRequest
 from domain.clock import Clock
 
 
@@ -65,3 +65,25 @@ def company_zone(request: Request) -> ZoneInfo:
 
 
 CompanyZone = Annotated[ZoneInfo, Depends(company_zone)]
+
+
+DEFAULT_PAGE_SIZE = 50
+
+# Every list's `limit`. Its maximum is the page_size_max setting, which module-level routers
+# cannot know when they are built: checked by page_size, and written into the OpenAPI document
+# by api.app.
+PageLimit = Annotated[int | None, Query(ge=1, description="Page size")]
+
+
+def page_size(request: Request, limit: int | None) -> int:
+    """The page size a list uses: the default when none is asked, 422 (the body FastAPI's own
+    validation gives) beyond the page_size_max setting."""
+    maximum: int = request.app.state.page_size_max
+    if limit is None:
+        return min(DEFAULT_PAGE_SIZE, maximum)
+    if limit > maximum:
+        message = f"Input should be less than or equal to {maximum}"
+        raise InvalidRequest(f"query.limit: {message}", {"errors": [
+            {"location": "query.limit", "message": message, "type": "less_than_equal",
+             "input": limit}]})
+    return limit

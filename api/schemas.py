@@ -60,6 +60,13 @@ def _iso_time(value: object) -> object:
 QueryTime = Annotated[datetime, BeforeValidator(_iso_time)]
 
 
+def in_zone(value: datetime | None, tz: tzinfo) -> datetime | None:
+    """A time from a request: without an offset it is the company's local time."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=tz)
+    return value
+
+
 def local_time(value: datetime | None, tz: tzinfo) -> datetime | None:
     if value is None:
         return None

@@ -7,14 +7,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
 from api.auth import Principal
-from api.deps import CompanyZone, require_role
+from api.deps import CompanyZone, PageLimit, page_size, require_role
 from api.errors import InvalidRequest
-from api.schemas import MAX_ID, ErrorOut, LocalTime, QueryTime, local_time
+from api.schemas import MAX_ID, ErrorOut, LocalTime, QueryTime, in_zone, local_time
 from audit.models import AuditEntry
 from audit.store import AuditFilter, AuditLog
 
 AUDIT_ROLES = ("admin", "supervisor")
-PAGE_SIZE_MAX = 500
 
 
 class AuditOut(BaseModel):
@@ -64,11 +63,11 @@ def list_audit(
     target: Annotated[str | None, Query(description="e.g. call:42")] = None,
     role: Annotated[str | None, Query(description="The token's role")] = None,
     token: Annotated[str | None, Query(description="The token's fingerprint")] = None,
-    limit: Annotated[int, Query(ge=1, le=PAGE_SIZE_MAX)] = 50,
+    limit: PageLimit = None,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> AuditPage:
-    since = since.replace(tzinfo=timezone) if since and since.tzinfo is None else since
-    until = until.replace(tzinfo=timezone) if until and until.tzinfo is None else until
+    limit = page_size(request, limit)
+    since, until = in_zone(since, timezone), in_zone(until, timezone)
     if since is not None and until is not None and since > until:
         raise InvalidRequest("since must be before until",
                              {"since": since.isoformat(), "until": until.isoformat()})

@@ -7,7 +7,6 @@ api.app.create_app; the router itself is built once, at import."""
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, tzinfo
 from pathlib import Path as FilePath
 from typing import Annotated
 
@@ -17,9 +16,8 @@ from fastapi.security import HTTPAuthorizationCredentials
 
 from api.audio import Fetch, Serve, audited_fetch, contained, stream_wav
 from api.auth import RECORDING_ROLES, Principal, bearer_scheme
-from api.deps import CompanyZone, CurrentPrincipal, ensure_role
-from api.errors import InvalidRequest
-from api.schemas import MAX_ID, ErrorOut, QueryTime
+from api.deps import CompanyZone, CurrentPrincipal, PageLimit, ensure_role, page_size
+from api.schemas import MAX_ID, ErrorOut, QueryTime, in_zone
 from callrecords.models import Call
 from callrecords.store import CallFilter, CallStore
 from calls.errors import (
@@ -35,7 +33,6 @@ from domain.status import Disposition
 
 log = logging.getLogger("hotline.api")
 
-DEFAULT_PAGE_SIZE = 50
 
 CallId = Annotated[int, Path(ge=1, le=MAX_ID, description="The call record's id")]
 
@@ -43,12 +40,6 @@ _ERRORS = {
     401: {"model": ErrorOut, "description": "auth.missing, auth.invalid"},
     503: {"model": ErrorOut, "description": "database.unavailable"},
 }
-
-
-def _in_zone(value: datetime | None, tz: tzinfo) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=tz)
-    return value
 
 
 def resolve_recording(root: FilePath, relative: str) -> FilePath | None:
@@ -87,17 +78,11 @@ def list_calls(
     caller: Annotated[str | None, Query(description="Caller number, exact")] = None,
     agent: Annotated[str | None, Query(description="Agent number (工号), exact")] = None,
     disposition: Disposition | None = None,
-    # Its maximum is the page_size_max setting, written into the OpenAPI document by
-    # api.app (the router is built before the settings are known).
-    limit: Annotated[int | None, Query(ge=1, description="Page size")] = None,
+    limit: PageLimit = None,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> CallPage:
-    page_size_max: int = request.app.state.page_size_max
-    if limit is None:
-        limit = min(DEFAULT_PAGE_SIZE, page_size_max)
-    elif limit > page_size_max:
-        raise _too_large("limit", limit, page_size_max)
-    since, until = _in_zone(since, timezone), _in_zone(until, timezone)
+    limit = page_size(request, limit)
+    since, until = in_zone(since, timezone), in_zone(until, timezone)
     if since is not None and until is not None and since > until:
         raise InvalidPeriod(details={"since": since.isoformat(),
                                      "until": until.isoformat()})
@@ -106,14 +91,6 @@ def list_calls(
     rows, total = _store(request).search(f, limit, offset)
     return CallPage(items=[CallOut.of(c, timezone) for c in rows], total=total,
                     limit=limit, offset=offset)
-
-
-def _too_large(name: str, value: int, maximum: int) -> InvalidRequest:
-    """The same body FastAPI's own validation gives (api.errors renders it)."""
-    message = f"Input should be less than or equal to {maximum}"
-    return InvalidRequest(f"query.{name}: {message}", {"errors": [
-        {"location": f"query.{name}", "message": message, "type": "less_than_equal",
-         "input": value}]})
 
 
 @router.get("/calls/{call_id}", response_model=CallOut, summary="One call record",

@@ -18,9 +18,9 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Principal
-from api.deps import AppClock, CompanyZone, require_role
+from api.deps import AppClock, CompanyZone, PageLimit, page_size, require_role
 from api.errors import Forbidden, InvalidRequest
-from api.schemas import MAX_ID, ErrorOut
+from api.schemas import MAX_ID, ErrorOut, QueryTime, in_zone
 from domain.status import ComplaintKind, Severity, TicketCategory, TicketStatus
 from ivr.ami_actions import AmiError
 from settings import Settings
@@ -49,7 +49,6 @@ from tickets.stats import month_bounds, month_stats, stats_csv
 from tickets.store import TicketFilter, visible_to_agent
 from tickets.voicemail_http import router as voicemail_router
 
-DEFAULT_PAGE_SIZE = 50
 _DIALABLE = re.compile(r"^[0-9]{2,20}$")  # what the trunk dials ([hotline-callback] _X.)
 
 READERS = ("admin", "supervisor", "ticket", "qa", "agent")
@@ -72,10 +71,6 @@ StatsReader = Annotated[Principal, Depends(require_role(*STATS_READERS))]
 def desk_of(request: Request) -> TicketDesk:
     desk: TicketDesk = request.app.state.ticket_desk
     return desk
-
-
-def _in_zone(value: datetime | None, tz: tzinfo) -> datetime | None:
-    return value.replace(tzinfo=tz) if value is not None and value.tzinfo is None else value
 
 
 def visible(principal: Principal, t: Ticket) -> bool:
@@ -101,7 +96,7 @@ def create_ticket(request: Request, principal: Writer, timezone: CompanyZone,
                   body: TicketIn) -> TicketOut:
     desk = desk_of(request)
     data = body.model_dump(exclude_none=True)
-    data["accepted_at"] = _in_zone(body.accepted_at, timezone)
+    data["accepted_at"] = in_zone(body.accepted_at, timezone)
     if data["accepted_at"] is not None and data["accepted_at"] > desk.clock():
         raise InvalidRequest("body.accepted_at: must not be in the future",
                              {"errors": [{"location": "body.accepted_at",
@@ -121,24 +116,18 @@ def list_tickets(
     matter: str | None = None,
     customer: Annotated[str | None, Query(description="Customer number, exact")] = None,
     assignee: str | None = None,
-    since: Annotated[datetime | None, Query(description="accepted_at at or after")] = None,
-    until: Annotated[datetime | None, Query(description="accepted_at before")] = None,
+    since: Annotated[QueryTime | None, Query(description="accepted_at at or after")] = None,
+    until: Annotated[QueryTime | None, Query(description="accepted_at before")] = None,
     breached: Annotated[bool | None, Query(
         description="true: tickets with any clock breached; false: with none")] = None,
-    limit: Annotated[int | None, Query(ge=1)] = None,
+    limit: PageLimit = None,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> TicketPage:
-    page_size_max: int = request.app.state.page_size_max
-    if limit is None:
-        limit = min(DEFAULT_PAGE_SIZE, page_size_max)
-    elif limit > page_size_max:
-        message = f"Input should be less than or equal to {page_size_max}"
-        raise InvalidRequest(f"query.limit: {message}", {"errors": [
-            {"location": "query.limit", "message": message, "type": "less_than_equal"}]})
+    limit = page_size(request, limit)
     desk = desk_of(request)
     f = TicketFilter(status=status, category=category, complaint_kind=complaint_kind,
                      severity=severity, matter=matter, customer=customer, assignee=assignee,
-                     since=_in_zone(since, timezone), until=_in_zone(until, timezone),
+                     since=in_zone(since, timezone), until=in_zone(until, timezone),
                      breached=breached, agent=principal.agent)
     now = clock()
     rows, total = desk.store.search(f, limit, offset, now)
