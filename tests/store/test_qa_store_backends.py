@@ -3,9 +3,7 @@ month's calls are read raw (SQLite text, PostgreSQL datetimes) and must give the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,23 +15,14 @@ from domain.status import Disposition, Route
 from qa.planning import build, plan_view
 from qa.sampling import SamplingRules
 from qa.store import QaStore
-from tests.store.test_store_backends import postgres_url
 
 ZONE = ZoneInfo("Asia/Shanghai")
-__all__ = ["postgres_url"]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def calls(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CallStore]:
-    url = (f"sqlite:///{tmp_path}/calls.db" if request.param == "sqlite"
-           else request.getfixturevalue("postgres_url"))
-    store = CallStore(url)
-    store.migrate()
-    yield store
-    if request.param == "postgresql":
-        with store.engine.begin() as conn:
-            conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-    store.engine.dispose()
+@pytest.fixture
+def calls(store: CallStore) -> CallStore:
+    """The migrated store on each back end (conftest.py), by this module's name for it."""
+    return store
 
 
 def _answered(linkedid: str, agent: str, at: datetime, talk: float) -> CallRecord:

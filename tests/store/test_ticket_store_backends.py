@@ -6,17 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import tickets.models  # noqa: F401  (its tables join the metadata the fixture drops)
 from callrecords.record import CallRecord
 from callrecords.store import CallStore
 from domain.clock import ManualClock
 from domain.status import Direction, Route
 from settings import load_settings
-from tests.store.test_store_backends import postgres_url, store
 from tickets.desk import desk_from_settings
 from tickets.store import TicketFilter
 
-__all__ = ["postgres_url", "store"]
 SH = ZoneInfo("Asia/Shanghai")
 
 

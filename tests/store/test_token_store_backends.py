@@ -4,7 +4,6 @@ is kept only as its sha256, found again by the token itself, expires and is revo
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,23 +12,14 @@ from sqlalchemy import inspect, text
 
 from callrecords.store import CallStore
 from credentials.store import TokenAlreadyRevoked, TokenError, TokenNotFound, TokenStore
-from tests.store.test_store_backends import postgres_url
 
-__all__ = ["postgres_url"]
 NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def calls(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CallStore]:
-    url = (f"sqlite:///{tmp_path}/calls.db" if request.param == "sqlite"
-           else request.getfixturevalue("postgres_url"))
-    store = CallStore(url)
-    store.migrate()
-    yield store
-    if request.param == "postgresql":
-        with store.engine.begin() as conn:
-            conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-    store.engine.dispose()
+@pytest.fixture
+def calls(store: CallStore) -> CallStore:
+    """The migrated store on each back end (conftest.py), by this module's name for it."""
+    return store
 
 
 def test_the_migration_makes_the_table_with_a_unique_digest(calls: CallStore) -> None:
