@@ -18,7 +18,7 @@ from pbx.layout import Instance
 from pbx.provision import provision
 from settings import Settings, load_settings
 from tests.telephony.harness import AmiObserver, Api, Service
-from tests.telephony.ports import free_port, service_binds
+from tests.telephony.ports import free_port, service_env
 
 PROJECT = Path(__file__).resolve().parents[2]
 CONFIG = Path(__file__).with_name("hotline-test.toml")
@@ -61,11 +61,7 @@ class Hotline:
 def hotline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
     base = tmp_path_factory.mktemp("hotline")
     env = {
-        **service_binds(),  # the suite's own free ports: runs beside any other Hotline
-        "HOTLINE_STORAGE__DATABASE_URL": f"sqlite:///{base}/calls.db",
-        "HOTLINE_STORAGE__RECORDINGS_DIR": str(base / "recordings"),
-        "HOTLINE_STORAGE__SPOOL_DIR": str(base / "spool"),
-        "HOTLINE_STORAGE__ASTERISK_ROOT": str(PROJECT / "var" / "asterisk"),
+        **service_env(base),  # the suite's own free ports: runs beside any other Hotline
         "HOTLINE_PROMPTS__CUSTOM_DIR": str(base / "prompts"),
     }
     settings = load_settings(CONFIG, environ=env)

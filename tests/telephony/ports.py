@@ -9,6 +9,8 @@ import random
 import socket
 from pathlib import Path
 
+PROJECT = Path(__file__).resolve().parents[2]
+
 
 def free_port(kind: int = socket.SOCK_STREAM, host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, kind) as s:
@@ -24,6 +26,26 @@ def service_binds() -> dict[str, str]:
         "HOTLINE_AGI__BIND": f"127.0.0.1:{free_port()}",
         "HOTLINE_API__BIND": f"127.0.0.1:{free_port()}",
     }
+
+
+def service_env(base: Path, instance: str | None = None, carrier: bool = False
+                ) -> dict[str, str]:
+    """Environment for a hotline of the suite's own: free ports; its database, recordings and
+    spool under `base`; the project's Asterisk root. `instance`: a second Asterisk instance
+    beside the suite's main one. `carrier`: a trunk address nobody else uses, for a peer that
+    must sit on <trunk host>:5060 (the trunk's contact)."""
+    env = {
+        **service_binds(),
+        "HOTLINE_STORAGE__DATABASE_URL": f"sqlite:///{base}/calls.db",
+        "HOTLINE_STORAGE__RECORDINGS_DIR": str(base / "recordings"),
+        "HOTLINE_STORAGE__SPOOL_DIR": str(base / "spool"),
+        "HOTLINE_STORAGE__ASTERISK_ROOT": str(PROJECT / "var" / "asterisk"),
+    }
+    if instance is not None:
+        env["HOTLINE_STORAGE__ASTERISK_INSTANCE"] = instance
+    if carrier:
+        env["HOTLINE_SIP__TRUNK_HOSTS"] = f'["{free_loopback_host(5060)}"]'
+    return env
 
 
 def free_loopback_host(port: int) -> str:

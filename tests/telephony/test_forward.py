@@ -15,9 +15,9 @@ from callsim import AgentPhone, place_call, tone
 from domain.policy import CLOCK_HEADER
 from pbx.layout import Instance
 from settings import load_settings
-from tests.telephony.conftest import AGENT_TONE, CALLER_TONE, CONFIG, PROJECT
+from tests.telephony.conftest import AGENT_TONE, CALLER_TONE, CONFIG
 from tests.telephony.harness import AmiObserver, Api, Service, user_event
-from tests.telephony.ports import free_loopback_host, service_binds
+from tests.telephony.ports import service_env
 
 pytestmark = pytest.mark.asterisk
 MOBILE = "13812345678"
@@ -27,15 +27,9 @@ MOBILE = "13812345678"
 def forwarding(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
     base = tmp_path_factory.mktemp("forward")
     env = {
-        **service_binds(),
         # The carrier's side sits on <trunk host>:5060: a trunk address nobody else uses.
-        "HOTLINE_SIP__TRUNK_HOSTS": f'["{free_loopback_host(5060)}"]',
-        "HOTLINE_STORAGE__ASTERISK_INSTANCE": "test-forward",
+        **service_env(base, "test-forward", carrier=True),
         "HOTLINE_AFTER_HOURS__FORWARD_TO": MOBILE,
-        "HOTLINE_STORAGE__DATABASE_URL": f"sqlite:///{base}/calls.db",
-        "HOTLINE_STORAGE__RECORDINGS_DIR": str(base / "recordings"),
-        "HOTLINE_STORAGE__SPOOL_DIR": str(base / "spool"),
-        "HOTLINE_STORAGE__ASTERISK_ROOT": str(PROJECT / "var" / "asterisk"),
     }
     settings = load_settings(CONFIG, environ=env)
     service = Service(CONFIG, env, settings, base / "service.log")

@@ -27,9 +27,9 @@ from pbx.layout import Instance
 from pbx.provision import provision
 from settings import Settings, load_settings
 from tests.telephony import audio
-from tests.telephony.conftest import AGENT_TONE, CALLER_TONE, CONFIG, PHONE_IPS, PROJECT
+from tests.telephony.conftest import AGENT_TONE, CALLER_TONE, CONFIG, PHONE_IPS
 from tests.telephony.harness import AmiObserver, Api, Service, user_event
-from tests.telephony.ports import free_loopback_host, free_port, service_binds
+from tests.telephony.ports import free_port, service_env
 
 pytestmark = pytest.mark.asterisk
 MOBILE = "13812345678"
@@ -110,13 +110,7 @@ def outbound(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outbound]:
                                    'password = "secret-1001"\noutbound = true\n'),
                       encoding="utf-8")
     env = {
-        **service_binds(),
-        "HOTLINE_SIP__TRUNK_HOSTS": f'["{free_loopback_host(5060)}"]',
-        "HOTLINE_STORAGE__ASTERISK_INSTANCE": "test-outbound",
-        "HOTLINE_STORAGE__DATABASE_URL": f"sqlite:///{base}/calls.db",
-        "HOTLINE_STORAGE__RECORDINGS_DIR": str(base / "recordings"),
-        "HOTLINE_STORAGE__SPOOL_DIR": str(base / "spool"),
-        "HOTLINE_STORAGE__ASTERISK_ROOT": str(PROJECT / "var" / "asterisk"),
+        **service_env(base, "test-outbound", carrier=True),
         "HOTLINE_PROMPTS__CUSTOM_DIR": str(base / "prompts"),
     }
     settings = load_settings(config, environ=env)

@@ -18,9 +18,9 @@ from callsim import AgentPhone, tone
 from ivr.ami_actions import hangup
 from settings import Settings, load_settings
 from tests.telephony import audio
-from tests.telephony.conftest import AGENT_TONE, CALLER_TONE, CONFIG, PHONE_IPS, PROJECT
+from tests.telephony.conftest import AGENT_TONE, CALLER_TONE, CONFIG, PHONE_IPS
 from tests.telephony.harness import AmiObserver, Api, Service, user_event
-from tests.telephony.ports import free_loopback_host, free_port, service_binds
+from tests.telephony.ports import free_port, service_env
 
 pytestmark = pytest.mark.asterisk
 CUSTOMER = "13812340001"
@@ -39,14 +39,8 @@ class CallbackWorld:
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CallbackWorld]:
     base = tmp_path_factory.mktemp("callback")
     env = {
-        **service_binds(),
         # The customer's side sits on <trunk host>:5060: a trunk address nobody else uses.
-        "HOTLINE_SIP__TRUNK_HOSTS": f'["{free_loopback_host(5060)}"]',
-        "HOTLINE_STORAGE__ASTERISK_INSTANCE": "test-callback",
-        "HOTLINE_STORAGE__DATABASE_URL": f"sqlite:///{base}/calls.db",
-        "HOTLINE_STORAGE__RECORDINGS_DIR": str(base / "recordings"),
-        "HOTLINE_STORAGE__SPOOL_DIR": str(base / "spool"),
-        "HOTLINE_STORAGE__ASTERISK_ROOT": str(PROJECT / "var" / "asterisk"),
+        **service_env(base, "test-callback", carrier=True),
     }
     settings = load_settings(CONFIG, environ=env)
     service = Service(CONFIG, env, settings, base / "service.log")
