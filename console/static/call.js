@@ -32,21 +32,20 @@ async function reviewPanel(side, call, player) {
   }
   chain.sort((a, b) => a.version - b.version);
   const latest = chain[chain.length - 1];
-  if (latest?.status === "confirmed") { readOnly(side, chain, player); return; }
-  let forms;
+  let forms = null;
   try {
     forms = await get("/qa/forms");
   } catch (error) {
-    // An agent token reads its reviews but scores nothing.
-    if (error instanceof ApiError && error.status === 403) {
-      side.append(el("p", {}, latest ? t("review.readonly") : t("review.none")));
-      if (latest) readOnly(side, chain, player);
-      return;
-    }
-    throw error;
+    // An agent token reads its own reviews but scores nothing.
+    if (!(error instanceof ApiError && error.status === 403)) throw error;
   }
+  if (latest?.status === "confirmed" || (latest && !forms)) {
+    readOnly(side, chain, player, forms, call);
+    return;
+  }
+  if (!forms) { side.append(el("p", {}, t("review.none"))); return; }
   const formId = latest?.form || "r23";
-  await editor(side, call, player, forms, formId, latest);
+  await editor(side, call, player, forms, formId, latest, chain);
 }
 
 function versionsList(chain) {
@@ -55,21 +54,27 @@ function versionsList(chain) {
       at: when(r.confirmed_at || r.created_at) }))));
 }
 
-function readOnly(side, chain, player) {
+function readOnly(side, chain, player, forms, call) {
   const review = chain[chain.length - 1];
+  const titles = new Map((forms || []).flatMap((f) => f.items.map((i) => [i.id, i.title])));
+  // Staff may correct a confirmed review: a new draft version that supersedes it.
+  const revise = forms && review.status === "confirmed"
+    ? el("button", { type: "button", id: "revise-review", onclick: async () => {
+      try { await post(`/qa/reviews/${review.id}/revisions`, {}); await reviewPanel(side, call, player); }
+      catch (e) { sayError(e); } } }, t("review.revise")) : "";
   side.append(
     el("p", { class: "status confirmed", id: "review-status" }, `${word(review.status)} · ${t("review.total")} ${review.total} / ${review.max_total}`),
     el("p", { class: "hint" }, t("review.readonly")),
     el("table", { class: "score" }, el("tbody", {}, review.items.map((item) => el("tr", {},
-      el("td", {}, item.id), el("td", {}, String(item.points)),
+      el("td", {}, titles.get(item.id) || item.id), el("td", {}, String(item.points)),
       el("td", {}, item.note || ""),
       el("td", {}, item.at_seconds !== null && item.at_seconds !== undefined
         ? el("button", { type: "button", class: "seek", onclick: () => player.seek(item.at_seconds) }, `▶ ${item.at_seconds}s`) : ""))))),
     review.comment ? el("p", { class: "comment" }, review.comment) : "",
-    el("h4", {}, t("review.versions")), versionsList(chain));
+    el("h4", {}, t("review.versions")), versionsList(chain), revise);
 }
 
-async function editor(side, call, player, forms, formId, draft) {
+async function editor(side, call, player, forms, formId, draft, chain = []) {
   const form = forms.find((f) => f.id === formId) || forms[0];
   let suggested = null;
   if (!draft) {
@@ -131,6 +136,7 @@ async function editor(side, call, player, forms, formId, draft) {
     el("table", { class: "score" }, el("tbody", {}, rows.map((r) => r.row))),
     el("label", {}, t("review.comment"), comment),
     el("label", { class: "inline" }, excellent, t("review.excellent")),
-    el("div", { class: "actions" }, total, saveButton, confirmButton));
+    el("div", { class: "actions" }, total, saveButton, confirmButton),
+    chain.length > 1 ? [el("h4", {}, t("review.versions")), versionsList(chain)] : "");
   recount();
 }

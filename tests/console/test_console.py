@@ -100,6 +100,13 @@ def test_a_qa_person_listens_to_the_dead_air_and_scores_the_call(
     assert reviews[0]["total"] == 100 - 15 - 4 - (15 if points["interrupting"] == 0 else 0)
     assert reviews[0]["comment"] == "静音过长，结束语不完整"
 
+    # A correction is a new version: the chain shows both, the first still confirmed.
+    page.click("#revise-review")
+    expect(page.locator("#review-status")).to_contain_text("草稿")
+    expect(page.locator("#versions li")).to_have_count(2)
+    chain = seeded.admin.get("/qa/reviews", params={"call_id": call_id}).json()
+    assert sorted((r["version"], r["status"]) for r in chain) == [(1, "confirmed"), (2, "draft")]
+
 
 def test_an_agent_token_sees_only_its_own_calls(page: Page, seeded: Seeded,
                                                 shots: Shots) -> None:

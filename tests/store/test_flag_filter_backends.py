@@ -25,8 +25,8 @@ def test_flag_filters_on_both_backends(store: CallStore) -> None:
     mono = _call(store, 3, {"dead_air": [{"start": 1.0, "end": 9.0}], "overtalk": None})
     _call(store, 4, None)  # not analysed: matches neither true nor false
 
-    def ids(**f: bool) -> set[int]:
-        rows, total = store.search(CallFilter(**f), 50, 0)
+    def ids(dead_air: bool | None = None, overtalk: bool | None = None) -> set[int]:
+        rows, total = store.search(CallFilter(dead_air=dead_air, overtalk=overtalk), 50, 0)
         assert total == len(rows)
         return {c.id for c in rows}
 
