@@ -137,6 +137,6 @@ async function editor(side, call, player, forms, formId, draft, chain = []) {
     el("label", {}, t("review.comment"), comment),
     el("label", { class: "inline" }, excellent, t("review.excellent")),
     el("div", { class: "actions" }, total, saveButton, confirmButton),
-    chain.length > 1 ? [el("h4", {}, t("review.versions")), versionsList(chain)] : "");
+    ...(chain.length > 1 ? [el("h4", {}, t("review.versions")), versionsList(chain)] : []));
   recount();
 }
