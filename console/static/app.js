@@ -53,13 +53,19 @@ async function route() {
   for (const a of document.querySelectorAll("#nav a")) {
     a.classList.toggle("active", a.getAttribute("href") === `#/${page || "calls"}`);
   }
+  // Each page fills a fresh view: a page still loading when the user moves on fills a view no
+  // longer in the document, instead of adding to the next page.
+  const view = el("div", { class: "view" });
+  main.replaceChildren(view);
   try {
-    if (page === "calls" && arg) current = await callPage(main, Number(arg));
-    else if (page === "plan") await planPage(main, arg);
-    else if (page === "report") await reportPage(main, arg);
-    else if (page === "tickets" && arg) await ticketPage(main, Number(arg));
-    else if (page === "tickets") await ticketsPage(main, params);
-    else await callsPage(main, params);
+    if (page === "calls" && arg) {
+      const cleanup = await callPage(view, Number(arg));
+      if (view.isConnected) current = cleanup; else cleanup();
+    } else if (page === "plan") await planPage(view, arg);
+    else if (page === "report") await reportPage(view, arg);
+    else if (page === "tickets" && arg) await ticketPage(view, Number(arg));
+    else if (page === "tickets") await ticketsPage(view, params);
+    else await callsPage(view, params);
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {
       // Revoked or expired while signed in: back to the sign-in page, saying why.
