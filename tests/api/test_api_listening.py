@@ -6,7 +6,7 @@ filters, an agent token's own calls only, and the console's static files at /con
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
 import numpy as np
@@ -90,8 +90,7 @@ def test_a_listening_link_plays_with_range_and_is_audited(client: TestClient,
 
 
 def test_a_listening_link_opens_one_recording_for_a_while(world: World) -> None:
-    clock = ManualClock(world.settings and __import__("datetime").datetime.now(
-        __import__("datetime").UTC))
+    clock = ManualClock(datetime.now(UTC))
     with TestClient(create_app(world.settings, world.store, clock=clock),
                     raise_server_exceptions=False) as client:
         call = _answered(world)
@@ -126,8 +125,6 @@ def test_calls_filter_on_qa_flags(client: TestClient, world: World) -> None:
 
 
 def test_an_agent_token_sees_its_own_calls_only(client: TestClient, world: World) -> None:
-    from datetime import UTC, datetime
-
     token = TokenStore(world.store.sessions).create("agent:1002", "李四", None,
                                                     datetime.now(UTC))[1]
     page = client.get("/calls", headers=auth(token)).json()
