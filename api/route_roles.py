@@ -40,6 +40,9 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "GET /calls": _ALL,
     "GET /calls/{call_id}": _ALL,
     "GET /calls/{call_id}/recording": _RECORDINGS,
+    # The QA console's listening (issue 10): the waveform and a signed link for <audio>.
+    "GET /calls/{call_id}/recording/peaks": _RECORDINGS,
+    "POST /calls/{call_id}/recording/link": _RECORDINGS,
     # The durable access log.
     "GET /audit": _MANAGERS,
     # Quality assurance: plans, forms, reviews, weekly reports.

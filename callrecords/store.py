@@ -10,10 +10,12 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import Integer, create_engine, func, insert, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.sql.expression import ColumnElement
 
 from callrecords.models import Call, CallLeg
 from callrecords.record import CallRecord
@@ -40,6 +42,35 @@ class CallFilter:
     caller: str | None = None
     agent: str | None = None
     disposition: str | None = None
+    dead_air: bool | None = None  # QA flags found dead air (True) / analysed, none (False)
+    overtalk: bool | None = None
+
+
+class FlagCount(ColumnElement[int]):
+    """How many spans a QA flag of `calls.qa_flags` lists (`dead_air`, `overtalk`); NULL when
+    the call was not analysed or the flag is not a list (overtalk of a mono file). JSON
+    functions are named differently on SQLite and PostgreSQL: compiled per dialect below."""
+
+    inherit_cache = True
+    type = Integer()
+
+    def __init__(self, flag: str) -> None:
+        if not flag.isidentifier():
+            raise ValueError(f"not a flag name: {flag!r}")
+        self.flag = flag
+
+
+@compiles(FlagCount, "sqlite")
+def _flag_count_sqlite(element: FlagCount, compiler: Any, **kw: Any) -> str:
+    path = f"'$.{element.flag}'"
+    return (f"CASE WHEN json_type(calls.qa_flags, {path}) = 'array' "
+            f"THEN json_array_length(calls.qa_flags, {path}) END")
+
+
+@compiles(FlagCount, "postgresql")
+def _flag_count_postgresql(element: FlagCount, compiler: Any, **kw: Any) -> str:
+    value = f"(calls.qa_flags -> '{element.flag}')"
+    return f"CASE WHEN json_typeof({value}) = 'array' THEN json_array_length({value}) END"
 
 
 class CallStore:
@@ -133,6 +164,12 @@ class CallStore:
             query = query.where(Call.agent == f.agent)
         if f.disposition:
             query = query.where(Call.disposition == f.disposition)
+        for flag, wanted in (("dead_air", f.dead_air), ("overtalk", f.overtalk)):
+            if wanted is not None:
+                # A JSON array's length, in SQL on SQLite and PostgreSQL alike; NULL (not
+                # analysed, or overtalk of a mono file) matches neither true nor false.
+                count = FlagCount(flag)
+                query = query.where(count > 0 if wanted else count == 0)
         with self.sessions() as session:
             total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
             rows = session.scalars(

@@ -67,7 +67,7 @@ router = APIRouter(tags=["calls"], responses=_ERRORS)  # type: ignore[arg-type]
                              "description": "request.invalid, calls.invalid_period"}})
 def list_calls(
     request: Request,
-    _principal: CurrentPrincipal,
+    principal: CurrentPrincipal,
     timezone: CompanyZone,
     since: Annotated[QueryTime | None, Query(
         description="Calls started at or after this ISO 8601 time; without an offset, "
@@ -78,6 +78,11 @@ def list_calls(
     caller: Annotated[str | None, Query(description="Caller number, exact")] = None,
     agent: Annotated[str | None, Query(description="Agent number (工号), exact")] = None,
     disposition: Disposition | None = None,
+    dead_air: Annotated[bool | None, Query(
+        description="true: calls whose QA flags found dead air; false: analysed, none")] = None,
+    overtalk: Annotated[bool | None, Query(
+        description="true: calls whose QA flags found overtalk; false: analysed (stereo), "
+                    "none")] = None,
     limit: PageLimit = None,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> CallPage:
@@ -86,8 +91,12 @@ def list_calls(
     if since is not None and until is not None and since > until:
         raise InvalidPeriod(details={"since": since.isoformat(),
                                      "until": until.isoformat()})
-    f = CallFilter(since=since, until=until, caller=caller, agent=agent,
-                   disposition=disposition.value if disposition else None)
+    if principal.agent is not None and agent not in (None, principal.agent):
+        return CallPage(items=[], total=0, limit=limit, offset=offset)
+    f = CallFilter(since=since, until=until, caller=caller,
+                   agent=principal.agent or agent,  # an agent token: its own calls only
+                   disposition=disposition.value if disposition else None,
+                   dead_air=dead_air, overtalk=overtalk)
     rows, total = _store(request).search(f, limit, offset)
     return CallPage(items=[CallOut.of(c, timezone) for c in rows], total=total,
                     limit=limit, offset=offset)
@@ -95,9 +104,12 @@ def list_calls(
 
 @router.get("/calls/{call_id}", response_model=CallOut, summary="One call record",
             responses={404: {"model": ErrorOut, "description": "call.not_found"}})
-def get_call(request: Request, call_id: CallId, _principal: CurrentPrincipal,
+def get_call(request: Request, call_id: CallId, principal: CurrentPrincipal,
              timezone: CompanyZone) -> CallOut:
-    return CallOut.of(_get(_store(request), call_id), timezone)
+    call = _get(_store(request), call_id)
+    if principal.agent is not None and call.agent != principal.agent:
+        raise CallNotFound(details={"id": call_id})  # another agent's call is not there
+    return CallOut.of(call, timezone)
 
 
 @router.get(
@@ -121,8 +133,11 @@ def get_recording(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     range_header: Annotated[str | None, Header(alias="Range")] = None,
     if_range: Annotated[str | None, Header(alias="If-Range")] = None,
+    listen: Annotated[str | None, Query(
+        max_length=2000, description="A signed listening link's value from POST "
+        "/calls/{call_id}/recording/link, instead of the Authorization header")] = None,
 ) -> Response:
-    fetch = Fetch("recording", "call", call_id, range_header, if_range)
+    fetch = Fetch("recording", "call", call_id, range_header, if_range, listen)
     return audited_fetch(request, credentials, fetch, _recording(request))
 
 

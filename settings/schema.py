@@ -317,6 +317,13 @@ class Tickets(_Section):
         return v
 
 
+class Console(_Section):
+    """The QA console in the browser (issue 10)."""
+
+    listen_link_seconds: int = Field(900, ge=30, le=86400)  # a signed listening link lives
+    peaks_cache_entries: int = Field(64, ge=0, le=100000)  # waveforms kept in memory
+
+
 class Settings(_Section):
     company: Company
     hotline: Hotline
@@ -338,6 +345,7 @@ class Settings(_Section):
     qa: Qa = Qa()
     tickets: Tickets = Tickets()
     outbound: Outbound = Outbound()
+    console: Console = Console()
 
     @model_validator(mode="after")
     def _unique_agents(self) -> Settings:
