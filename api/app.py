@@ -16,6 +16,9 @@ from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
+from agents.desk import PresenceDesk
+from agents.http import router as agents_router
+from agents.store import PresenceStore
 from api.auth import TokenAuth
 from api.deps import DEFAULT_PAGE_SIZE
 from api.errors import install_handlers
@@ -117,6 +120,10 @@ def create_app(settings: Settings, store: CallStore,
     app.state.ticket_desk = desk_from_settings(settings, store, clock)
     app.include_router(tickets_router)
     app.include_router(tokens_router)
+    # Without a bridge, changes are recorded and applied at its next AMI login; `hotline up`
+    # puts the bridge's desk here (hotline/service.py).
+    app.state.agent_presence = PresenceDesk(settings, PresenceStore(store.sessions), clock)
+    app.include_router(agents_router)
     _document_page_size(app, settings.api.page_size_max)
     _document_roles(app)
     return app
