@@ -16,7 +16,7 @@ import pytest
 
 from callsim import AgentPhone, tone
 from domain.policy import CLOCK_HEADER
-from ivr.ami_actions import queue_status
+from ivr.ami_actions import queue_pause, queue_status
 from pbx.layout import Instance
 from pbx.process import Asterisk
 from pbx.provision import provision
@@ -234,6 +234,23 @@ def test_the_api_changes_presence_and_the_trail_says_via_api(floor: Floor) -> No
         ("signed_out", "available", "", "api"), ("available", "paused", "training", "api"),
         ("paused", "available", "", "api"), ("available", "signed_out", "", "api")]
     assert trail[0]["by"] == "admin" and trail[2]["by"] == "agent:1002"
+
+
+def test_a_paused_agent_is_not_rung_even_when_the_queue_is_out_of_date(floor: Floor) -> None:
+    """What a `core reload` (a restarted bridge adopting Asterisk) or an Asterisk restart does
+    to the queue's pause flags until the bridge re-applies them: here, unpaused behind the
+    bridge's back. The dialplan checks the agent's own choice before the phone rings."""
+    assert floor.presence("1001", "pause", "lunch").status_code == 200
+    floor.ami.act(queue_pause(floor.ami.ami, "hotline", "Local/1001@hotline-agent-dial/n",
+                              False))
+    assert floor.members()["1001"]["Paused"] == "0"
+    mark, _ = floor.call("13900000105", talk_seconds=4)
+    skipped = floor.ami.wait_for(mark, user_event("HotlinePresenceSkipped", Agent="1001"))
+    assert skipped["State"] == "paused"
+    assert not any(e.get("Event") == "DialBegin"
+                   and e.get("DestChannel", "").startswith("PJSIP/1001-")
+                   for e in floor.ami.since(mark))
+    assert floor.presence("1001", "resume").status_code == 200
 
 
 def test_a_bridge_restart_keeps_the_state_and_learns_codes_dialled_meanwhile(
