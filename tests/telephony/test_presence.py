@@ -22,7 +22,7 @@ from pbx.process import Asterisk
 from pbx.provision import provision
 from settings import Settings, load_settings
 from tests.telephony.conftest import AGENT_TONE, CALLER_TONE, CONFIG, PHONE_IPS, WORKING_HOURS
-from tests.telephony.harness import AmiObserver, Api, Service, user_event
+from tests.telephony.harness import AmiObserver, Service, user_event
 from tests.telephony.ports import free_port, service_env
 
 pytestmark = pytest.mark.asterisk
