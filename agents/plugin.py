@@ -141,7 +141,11 @@ class PresencePlugin:
             await self.desk.record(agent, SIGNED_OUT, latest, "sign_in=auto")
             return latest
         if latest is not stored:
-            before = stored.state if stored is not None else self.desk.start_state()
+            # With nothing in the database an agent comes, for the trail, from signed out.
+            before = stored.state if stored is not None else SIGNED_OUT
+            if before == latest.state:
+                self.desk.chosen()[agent] = latest
+                return latest
             log.warning("agent %s changed to %s while the bridge was not listening; recorded",
                         agent, latest.state.presence)
             by = agent if latest.via is PresenceVia.PHONE else ""

@@ -136,3 +136,19 @@ def test_milliseconds_written_by_asterisk_do_not_beat_the_same_change() -> None:
     stored = Stamped(AVAILABLE, 1765000000.1234, PresenceVia.API)
     echoed = Stamped(AVAILABLE, 1765000000.123, PresenceVia.API)
     assert newer(stored, echoed) is stored
+
+
+@given(stamps)
+def test_the_astdb_value_round_trips(stamped: Stamped) -> None:
+    """What the bridge writes into AstDB reads back as the same state, in the dialplan's
+    format state|reason|time|via."""
+    from agents.queue import decode, encode
+    assert decode(encode(stamped)) == stamped
+    assert encode(stamped).split("|")[0] == stamped.state.presence.value
+
+
+@pytest.mark.parametrize("value", ["", "paused", "on_call|||phone", "paused|lunch|soon|phone",
+                                   "available||1765000000.000|carrier"])
+def test_an_unreadable_astdb_value_is_ignored(value: str) -> None:
+    from agents.queue import decode
+    assert decode(value) is None

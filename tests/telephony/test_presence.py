@@ -138,6 +138,7 @@ def floor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Floor]:
     api = httpx.Client(base_url=f"http://{settings.api.bind}", timeout=10,
                        headers={"Authorization": f"Bearer {ADMIN}"})
     floor = Floor(settings, service, ami, api, base)
+    floor.wait_synced()  # reconciled at the first login, with nothing in AstDB yet
     try:
         yield floor
     finally:
