@@ -18,6 +18,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from agents.desk import PresenceDesk
+from agents.http import router as agents_router
+from agents.store import PresenceStore
 from api.auth import TokenAuth
 from api.deps import DEFAULT_PAGE_SIZE
 from api.errors import install_handlers
@@ -126,6 +129,10 @@ def create_app(settings: Settings, store: CallStore,
     app.state.peaks_cache = PeaksCache(settings.console.peaks_cache_entries)
     app.include_router(listening_router)
     _mount_console(app)
+    # Without a bridge, changes are recorded and applied at its next AMI login; `hotline up`
+    # puts the bridge's desk here (hotline/service.py).
+    app.state.agent_presence = PresenceDesk(settings, PresenceStore(store.sessions), clock)
+    app.include_router(agents_router)
     _document_page_size(app, settings.api.page_size_max)
     _document_roles(app)
     return app

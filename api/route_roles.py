@@ -73,6 +73,11 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "POST /tickets/{ticket_id}/callbacks": frozenset({"admin", "supervisor", "ticket",
                                                       "agent"}),
     "GET /tickets/{ticket_id}/voicemail": _RECORDINGS,
+    # Agents' presence (R24): managers change it, QA spot-checks the trail; an agent token
+    # sees and changes itself only.
+    "GET /agents": _STAFF_AND_AGENTS,
+    "POST /agents/{agent}/presence": _MANAGERS | {"agent"},
+    "GET /agents/{agent}/presence": _STAFF_AND_AGENTS,
     # Tokens.
     "GET /admin/tokens": _ADMIN,
     "POST /admin/tokens": _ADMIN,

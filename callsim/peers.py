@@ -196,6 +196,24 @@ class AgentPhone:
             raise SippError(f"agent {self.number}'s SIPp did not finish in {timeout:.0f} s") from e
         return CallResult(proc.returncode, proc.stdout[-2000:] + proc.stderr[-2000:], workdir)
 
+    def feature(self, code: str, timeout: float = 30) -> CallResult:
+        """The agent dials a feature code (R24: *21, *22, *23[digit], *24) and listens to the
+        confirmation until the hotline hangs up; completed means it did."""
+        workdir = self.workdir / f"feature-{code.strip('*#')}-{free_port(self.local_ip)}"
+        workdir.mkdir(parents=True)
+        cmd = [_sipp(), self.server, "-sf", _scenario("agent_feature.xml", workdir, self.audio),
+               "-s", code, "-au", self.number, "-ap", self.password, "-key", "agent", self.number,
+               "-i", self.local_ip, "-p", str(free_port(self.local_ip)),
+               "-mi", self.local_ip, "-mp", str(free_port(self.local_ip)), "-m", "1", "-l", "1",
+               "-nostdin", "-timeout", f"{int(timeout)}s", "-timeout_error", "-trace_err",
+               "-recv_timeout", str(int(timeout * 1000))]
+        try:
+            proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True,
+                                  timeout=timeout + 10)
+        except subprocess.TimeoutExpired as e:
+            raise SippError(f"agent {self.number}'s SIPp did not finish in {timeout:.0f} s") from e
+        return CallResult(proc.returncode, proc.stdout[-2000:] + proc.stderr[-2000:], workdir)
+
     def stop(self, unregister: bool = True) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGUSR1)  # SIPp's graceful stop

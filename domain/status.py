@@ -205,3 +205,30 @@ class ClockState(enum.StrEnum):
     RUNNING = "running"
     MET = "met"
     BREACHED = "breached"  # due passed before it was met; stays so when met late
+
+
+# -- agents' presence (R24, issue 8): words of the /agents API and the dialplan's UserEvents ----
+class Presence(enum.StrEnum):
+    """Where an agent is. The first three are chosen (feature codes, the API, `auto` sign-in);
+    `ringing` and `on_call` are read from Asterisk and shown over `available`."""
+
+    SIGNED_OUT = "signed_out"
+    AVAILABLE = "available"
+    PAUSED = "paused"  # with a reason from [features] pause_reasons, or none
+    RINGING = "ringing"
+    ON_CALL = "on_call"
+
+
+class PresenceAction(enum.StrEnum):
+    SIGN_IN = "sign_in"
+    SIGN_OUT = "sign_out"
+    PAUSE = "pause"
+    RESUME = "resume"
+
+
+class PresenceVia(enum.StrEnum):
+    """Where a presence change came from (the trail's `via`)."""
+
+    PHONE = "phone"  # a feature code dialled from the agent's phone
+    API = "api"  # POST /agents/{agent}/presence
+    AUTO = "auto"  # [queue] sign_in = "auto", or the state re-applied after a restart

@@ -10,6 +10,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from agents.desk import PresenceDesk
+from agents.plugin import PresencePlugin
+from agents.queue import QueuePresence
+from agents.store import PresenceStore
 from callrecords.store import CallStore
 from calls.keeper import CallKeeper
 from calls.plugin import CallsPlugin
@@ -61,6 +65,12 @@ class Bridge:
         self.callbacks.attach(self.events)
         self.breaches = BreachWatcher(desk, settings.tickets.webhook_url,
                                       ZoneInfo(settings.company.timezone))
+        # R24: agents' sign-in, sign-out and pause, applied to the queue and kept on a trail.
+        presence_queue = QueuePresence(self.ami)
+        self.presence = PresencePlugin(
+            PresenceDesk(settings, PresenceStore(store.sessions), clock, presence_queue),
+            presence_queue)
+        self.presence.attach(self.events)
         self._server: asyncio.Server | None = None
         self.asterisk_version = installed_version(instance.root)  # recorded at provision
 
@@ -81,6 +91,7 @@ class Bridge:
         await self.voicemail_tickets.stop()
         await self.breaches.stop()
         await self.callbacks.stop()
+        await self.presence.stop()
         self.ami.close()
 
     def health(self) -> dict[str, Any]:
@@ -89,4 +100,5 @@ class Bridge:
                 **self.keeper.health(),
                 "asterisk_version": self.asterisk_version,
                 "voicemail_tickets": self.voicemail_tickets.opened,
-                "breach_watcher": self.breaches.running}
+                "breach_watcher": self.breaches.running,
+                **self.presence.health()}

@@ -10,7 +10,8 @@ from typing import Any, Protocol
 from ivr.ami import AmiError
 
 __all__ = [
-    "AmiError", "chanspy", "core_show_channels", "endpoint_state", "hangup", "originate",
+    "AmiError", "chanspy", "core_show_channels", "db_put", "db_tree", "endpoint_state",
+    "hangup", "originate",
     "queue_add", "queue_pause",
     "queue_remove", "queue_status", "setvar",
 ]
@@ -123,3 +124,26 @@ async def endpoint_state(ami: ActionSender, endpoint: str) -> str:
 async def hangup(ami: ActionSender, channel: str, cause: int = 16) -> None:
     """Hangs up a channel by name, or every channel matching `/regex/` (cause 16: normal)."""
     await _send(ami, {"Action": "Hangup", "Channel": channel, "Cause": str(cause)})
+
+
+async def db_put(ami: ActionSender, family: str, key: str, value: str) -> None:
+    """Writes AstDB family/key (kept by Asterisk across its restarts; the dialplan reads it
+    with ${DB(family/key)})."""
+    await _send(ami, {"Action": "DBPut", "Family": family, "Key": key, "Val": value})
+
+
+async def db_tree(ami: ActionSender, family: str) -> dict[str, str]:
+    """Every key of an AstDB family (DBGetTree), keys without the family prefix; {} when the
+    family has none."""
+    try:
+        reply = await _send(ami, {"Action": "DBGetTree", "Family": family}, as_list=True)
+    except AmiError as e:
+        if "not found" in str(e).lower():
+            return {}
+        raise
+    found: dict[str, str] = {}
+    for message in reply:
+        if message.get("Event") == "DBGetTreeResponse":
+            key = str(message.get("Key", "")).removeprefix(f"/{family}/")
+            found[key] = str(message.get("Val", ""))
+    return found

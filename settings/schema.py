@@ -78,6 +78,10 @@ class Queue(_Section):
     service_level: int = Field(30, ge=1, le=600)  # R25: 30-second answer rate
     strategy: Literal["rrmemory", "leastrecent", "fewestcalls", "random", "linear"] = "rrmemory"
     retry: int = Field(1, ge=0, le=60)  # pause before the next agent is tried
+    # R24 (issue 8): "auto": a registered agent is in the queue (the behaviour before sign-in
+    # existed); "required": agents are out of the queue until they sign in.
+    sign_in: Literal["auto", "required"] = "auto"
+    wrapup: int = Field(0, ge=0, le=3600)  # seconds of after-call work before the next call
 
 
 class Agent(_Section):
@@ -205,6 +209,12 @@ class Prompts(_Section):
     # Played to an agent whose outbound call is refused (issue 13); a default, so configuration
     # files written before it stay valid.
     outbound_refused: str = "此号码不允许外呼。"
+    # Confirmations a phone hears after a feature code (R24, issue 8).
+    presence_signed_in: str = "已签入。"
+    presence_signed_out: str = "已签出。"
+    presence_paused: str = "已暂停。"
+    presence_resumed: str = "已恢复。"
+    presence_refused: str = "操作无效。"
     voice: str = "cmn"
     # Recorded WAVs named like the prompts (greeting.wav ...) in this folder replace the speech.
     custom_dir: str = "prompts"
@@ -322,6 +332,49 @@ class Console(_Section):
 
     listen_link_seconds: int = Field(900, ge=30, le=86400)  # a signed listening link lives
     peaks_cache_entries: int = Field(64, ge=0, le=100000)  # waveforms kept in memory
+_FEATURE_CODE = re.compile(r"\*[0-9]{1,4}|#[0-9]{1,4}")
+_PAUSE_REASON = re.compile(r"[a-z][a-z0-9_]{0,31}")
+
+
+def _feature_code(v: str) -> str:
+    if not _FEATURE_CODE.fullmatch(v):
+        raise ValueError(f"{v!r} is not a feature code like '*21' (* or # and 1-4 digits)")
+    return v
+
+
+FeatureCode = Annotated[str, AfterValidator(_feature_code)]
+
+
+class Features(_Section):
+    """Codes an agent dials from its phone (R24, issue 8); `pause` may be followed by one
+    digit, a key of pause_reasons (*231 = pause for reason 1)."""
+
+    sign_in: FeatureCode = "*21"
+    sign_out: FeatureCode = "*22"
+    pause: FeatureCode = "*23"
+    resume: FeatureCode = "*24"
+    pause_reasons: dict[str, str] = Field(default_factory=lambda: {
+        "1": "lunch", "2": "training", "3": "after_call_work"})
+
+    @field_validator("pause_reasons")
+    @classmethod
+    def _reasons(cls, v: dict[str, str]) -> dict[str, str]:
+        for digit, reason in v.items():
+            if not re.fullmatch(r"[0-9]", digit):
+                raise ValueError(f"key {digit!r} must be one digit (dialled after the pause code)")
+            # The reason travels in the dialplan and the queue's pause reason; "signed_out" and
+            # "paused" already mean something there (agents.presence).
+            if not _PAUSE_REASON.fullmatch(reason) or reason in ("signed_out", "paused"):
+                raise ValueError(f"reason {reason!r} must be a lower-case word like 'lunch' "
+                                 "(not 'signed_out' or 'paused')")
+        return v
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Features:
+        codes = [self.sign_in, self.sign_out, self.pause, self.resume]
+        if len(set(codes)) != len(codes):
+            raise ValueError("sign_in, sign_out, pause and resume must be different codes")
+        return self
 
 
 class Settings(_Section):
@@ -346,6 +399,7 @@ class Settings(_Section):
     tickets: Tickets = Tickets()
     outbound: Outbound = Outbound()
     console: Console = Console()
+    features: Features = Features()
 
     @model_validator(mode="after")
     def _unique_agents(self) -> Settings:
