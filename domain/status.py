@@ -205,3 +205,14 @@ class ClockState(enum.StrEnum):
     RUNNING = "running"
     MET = "met"
     BREACHED = "breached"  # due passed before it was met; stays so when met late
+
+
+class RecordSource(enum.StrEnum):
+    """Where a call record came from (issue 13, R11/R12): `live` the bridge followed the call
+    over AMI; `reconciled` the bridge was down or disconnected and built it afterwards from
+    Asterisk's own CEL (or, with no CEL, from the orphaned raw recording); `imported` by
+    `hotline calls import`."""
+
+    LIVE = "live"
+    RECONCILED = "reconciled"
+    IMPORTED = "imported"

@@ -317,6 +317,25 @@ class Tickets(_Section):
         return v
 
 
+class Reconcile(_Section):
+    """Nothing lost (issue 13): how far back, after a bridge start or AMI login, calls in
+    Asterisk's CEL are checked for a missing record, and how long a call that is not live and
+    logged no end must have been quiet before it is taken as over (Asterisk died mid-call)."""
+
+    lookback_hours: float = Field(72, gt=0, le=24 * 366)
+    grace_seconds: float = Field(5, ge=0, le=3600)
+
+
+class Supervisor(_Section):
+    """Supervised Asterisk (issue 13): `hotline up` restarts an Asterisk that died, waiting
+    restart_delay seconds before the first try, doubling after each failed one up to
+    restart_delay_max; a check every check_seconds."""
+
+    check_seconds: float = Field(0.5, gt=0, le=60)
+    restart_delay: float = Field(0.5, ge=0, le=60)
+    restart_delay_max: float = Field(30, gt=0, le=3600)
+
+
 class Settings(_Section):
     company: Company
     hotline: Hotline
@@ -338,6 +357,8 @@ class Settings(_Section):
     qa: Qa = Qa()
     tickets: Tickets = Tickets()
     outbound: Outbound = Outbound()
+    reconcile: Reconcile = Reconcile()
+    supervisor: Supervisor = Supervisor()
 
     @model_validator(mode="after")
     def _unique_agents(self) -> Settings:

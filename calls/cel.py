@@ -1,0 +1,92 @@
+"""Reads Asterisk's Channel Event Log (issue 13): the SQLite file cel_sqlite3_custom writes in
+the instance's log folder (dialplan/cel_sqlite3_custom.conf.j2). A thin adapter: rows as
+dicts, grouped by call; what they mean is calls/reconcile.py's business.
+
+Opened read-only, one short transaction per read, so Asterisk (which keeps writing, with a busy
+timeout) is never held up for long."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+COLUMNS = ("AcctId", "eventtype", "eventtime", "cid_name", "cid_num", "exten", "context",
+           "channame", "appname", "appdata", "uniqueid", "linkedid", "peer", "userdeftype",
+           "eventextra")
+
+
+class CelError(RuntimeError):
+    """The CEL file exists but cannot be read."""
+
+
+class CelLog:
+    def __init__(self, path: Path, timeout: float = 2.0) -> None:
+        self.path = path
+        self.timeout = timeout
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        try:
+            con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=self.timeout)
+        except sqlite3.Error as e:
+            raise CelError(f"{self.path}: {e}") from e
+        try:
+            yield con
+        except sqlite3.Error as e:
+            raise CelError(f"{self.path}: {e}") from e
+        finally:
+            con.close()
+
+    def calls_since(self, since: float) -> dict[str, list[dict[str, Any]]]:
+        """Every call with an event at or after `since` (epoch seconds): its rows in log order,
+        from its first row on. Empty when Asterisk has not logged anything yet."""
+        if not self.path.exists():
+            return {}
+        with self._connect() as con:
+            if not con.execute("SELECT 1 FROM sqlite_master WHERE name = 'cel'").fetchone():
+                return {}
+            first = _first_row_at(con, since)
+            if first is None:
+                return {}
+            linkedids = [r[0] for r in con.execute(
+                "SELECT DISTINCT linkedid FROM cel WHERE AcctId >= ?", (first,))]
+            calls: dict[str, list[dict[str, Any]]] = {}
+            for i in range(0, len(linkedids), 500):
+                chunk = linkedids[i:i + 500]
+                marks = ",".join("?" * len(chunk))
+                # A call that started before `since` is read whole, from its first row.
+                for row in con.execute(f"SELECT {', '.join(COLUMNS)} FROM cel "
+                                       f"WHERE linkedid IN ({marks}) ORDER BY AcctId", chunk):
+                    record = dict(zip(COLUMNS, row, strict=True))
+                    calls.setdefault(str(record["linkedid"]), []).append(record)
+            return calls
+
+
+def _first_row_at(con: sqlite3.Connection, since: float) -> int | None:
+    """The first AcctId whose event is at or after `since`: a binary search over the key (the
+    log is append-only, so times grow with it), never a scan of a year of rows."""
+    lo_hi = con.execute("SELECT MIN(AcctId), MAX(AcctId) FROM cel").fetchone()
+    if lo_hi is None or lo_hi[0] is None:
+        return None
+    lo, hi = int(lo_hi[0]), int(lo_hi[1])
+    if _time_at(con, hi) < since:
+        return None
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _time_at(con, mid) < since:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def _time_at(con: sqlite3.Connection, acct_id: int) -> float:
+    row = con.execute("SELECT AcctId, eventtime FROM cel WHERE AcctId >= ? ORDER BY AcctId "
+                      "LIMIT 1", (acct_id,)).fetchone()
+    try:
+        return float(row[1]) if row else float("inf")
+    except (TypeError, ValueError):
+        return 0.0
