@@ -8,7 +8,7 @@ record. So a reconciled record and a live one are the same computation over the 
 
 What each CEL row becomes:
 - CHAN_START / ANSWER / HANGUP -> Newchannel / Newstate Up / Hangup (cause from eventextra);
-  the first HANGUP's `hangupsource` says who hung up (the caller's own channel: HangupRequest).
+  the first HANGUP naming a `hangupsource` says who hung up (the caller's own channel: HangupRequest).
 - APP_START / APP_END of Queue -> QueueCallerJoin / QueueCallerLeave; APP_START of VoiceMail ->
   the dialplan's HotlineVoicemail.
 - An agent's phone channel (PJSIP/<agent>-..., not the trunk) answering while the caller is in
@@ -46,6 +46,13 @@ def _extra(row: Row) -> dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+def _time(row: Row) -> float:
+    try:
+        return float(row.get("eventtime") or 0)
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def _phone(channel: str) -> str | None:
@@ -91,7 +98,7 @@ def _translate(r: _Reading, row: Row) -> list[Event]:
     channel = str(row.get("channame", ""))
     if kind == "CHAN_START":
         r.channels[uid] = channel
-        r.started[uid] = float(row.get("eventtime") or 0)
+        r.started[uid] = _time(row)
         return [{**r.base(row, "Newchannel"), "CallerIDNum": row.get("cid_num", ""),
                  "CallerIDName": row.get("cid_name", ""), "Exten": row.get("exten", "")}]
     if kind == "ANSWER":
@@ -119,7 +126,7 @@ def _answer(r: _Reading, row: Row, uid: str, channel: str) -> list[Event]:
                        "DialStatus": "ANSWER"})
     elif r.in_queue and r.agent is None:
         r.agent = phone
-        ring = float(row.get("eventtime") or 0) - r.started.get(uid, 0.0)
+        ring = _time(row) - r.started.get(uid, 0.0)
         events.append({**r.base(row, "AgentConnect"), "MemberName": phone,
                        "RingTime": str(max(0, round(ring)))})
     return events
@@ -128,11 +135,12 @@ def _answer(r: _Reading, row: Row, uid: str, channel: str) -> list[Event]:
 def _hangup(r: _Reading, row: Row, uid: str, channel: str) -> list[Event]:
     extra = _extra(row)
     events: list[Event] = []
-    if not r.hung_up:
+    source = str(extra.get("hangupsource") or "")
+    # The first hangup that names its source says who ended the call (an unanswered agent
+    # phone's hangup names none).
+    if not r.hung_up and (source or uid == r.linkedid):
         r.hung_up = True
-        source = str(extra.get("hangupsource") or "")
-        caller_channel = r.channels.get(r.linkedid)
-        if source and source == caller_channel:
+        if source and source == r.channels.get(r.linkedid):
             events.append({**r.base(row, "HangupRequest"), "Uniqueid": r.linkedid})
         if r.agent is not None and not r.talk_ended:
             r.talk_ended = True
@@ -142,7 +150,7 @@ def _hangup(r: _Reading, row: Row, uid: str, channel: str) -> list[Event]:
     phone = _phone(channel)
     if (r.in_queue and uid not in r.answered and phone not in (None, "trunk")
             and uid != r.linkedid):
-        ring_ms = (float(row.get("eventtime") or 0) - r.started.get(uid, 0.0)) * 1000
+        ring_ms = (_time(row) - r.started.get(uid, 0.0)) * 1000
         events.append({**r.base(row, "AgentRingNoAnswer"), "MemberName": phone,
                        "RingTime": str(max(0, round(ring_ms)))})
     cause = extra.get("hangupcause")
@@ -166,17 +174,16 @@ def record_from_cel(rows: Iterable[Row]) -> CallRecord | None:
     of it started in what was logged). A call whose last hangup is missing from the log
     (Asterisk itself died) is closed at its last logged event and marked partial: the caller
     of this function has made sure it is not live any more."""
+    rows = list(rows)
     events = events_from_cel(rows)
     if not events:
         return None
     tracker = CallTracker()
     record: CallRecord | None = None
-    last = 0.0
     for event in events:
-        last = float(event.get("Timestamp") or last)
-        record = tracker.feed(event, last) or record
+        record = tracker.feed(event, float(event.get("Timestamp") or 0)) or record
     if record is None:
-        unfinished = tracker.resync([], last)
+        unfinished = tracker.resync([], max(_time(r) for r in rows))
         if not unfinished:
             return None
         record = unfinished[0]
