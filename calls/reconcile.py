@@ -8,7 +8,8 @@ record. So a reconciled record and a live one are the same computation over the 
 
 What each CEL row becomes:
 - CHAN_START / ANSWER / HANGUP -> Newchannel / Newstate Up / Hangup (cause from eventextra);
-  the first HANGUP naming a `hangupsource` says who hung up (the caller's own channel: HangupRequest).
+  the first HANGUP naming a `hangupsource` says who hung up (the caller's own channel:
+  HangupRequest).
 - APP_START / APP_END of Queue -> QueueCallerJoin / QueueCallerLeave; APP_START of VoiceMail ->
   the dialplan's HotlineVoicemail.
 - An agent's phone channel (PJSIP/<agent>-..., not the trunk) answering while the caller is in
