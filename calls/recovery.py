@@ -55,6 +55,7 @@ class Recovery:
         self.grace = grace_seconds
         self.clock = clock
         self.reconciled = 0  # since start, for /health
+        self.passes = 0  # completed passes since start
         self.recordings_recovered = 0
         self._running = asyncio.Lock()
 
@@ -67,6 +68,7 @@ class Recovery:
             skip = set(live) | set(following) | await asyncio.to_thread(self._spooled)
             done.records = await self._calls(skip)
             done.recordings = await self._orphans(skip)
+            self.passes += 1
             if done.records or done.recordings:
                 log.warning("reconciled %d call(s) and %d orphaned recording(s) the bridge "
                             "had not recorded", done.records, done.recordings)

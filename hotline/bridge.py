@@ -97,4 +97,5 @@ class Bridge:
                 "voicemail_tickets": self.voicemail_tickets.opened,
                 "breach_watcher": self.breaches.running,
                 "reconciled_records": self.recovery.reconciled,
+                "reconcile_passes": self.recovery.passes,
                 "recovered_recordings": self.recovery.recordings_recovered}
