@@ -186,7 +186,7 @@ def test_bridge_killed_during_five_calls_and_five_more_placed_while_down(lost: L
 
     down = [f"1390000520{n}" for n in range(5)]
     mark = lost.ami.mark()
-    assert all(r.completed for r in lost.calls(down, talk_seconds=4)())
+    assert all(r.completed for r in lost.calls(down, talk_seconds=10)())
     routes = [e for e in lost.ami.since(mark) if user_event("HotlineRoute")(e)]
     assert [e["Decider"] for e in routes] == ["fallback"] * 5
 
@@ -198,10 +198,9 @@ def test_bridge_killed_during_five_calls_and_five_more_placed_while_down(lost: L
     assert all(r["recording"] is not None and r["recording"]["channels"] == 2
                for r in records), [r["recording_error"] for r in records]
     assert all(r["source"] == "reconciled" for r in records)
-    assert all(r["disposition"] == "answered" and r["route"] == "agent" for r in records)
+    assert [(r["disposition"], r["route"]) for r in records] == [("answered", "agent")] * 10
     assert [r["decided_by"] for r in records] == ["fastagi"] * 5 + ["fallback"] * 5
-    assert {r["agent"] for r in records[5:]} <= set(AGENTS) and len(
-        {r["agent"] for r in records[5:]}) == 5
+    assert sorted(r["agent"] for r in records[5:]) == sorted(AGENTS)
     assert all(r["talk_seconds"] > 1 for r in records)
     assert lost.health().json()["reconciled_records"] >= 10
     assert lost.metric('hotline_call_records_total{outcome="reconciled"}') >= 10
