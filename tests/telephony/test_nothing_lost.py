@@ -212,6 +212,9 @@ def test_bridge_killed_during_five_calls_and_five_more_placed_while_down(lost: L
     assert lost.health().json()["reconciled_records"] == 0
     assert len(lost.all_records()) == before + 10
     assert lost.api.wait_record("13900005000", since)["source"] == "live"
+    print(f"(a) records {len(everything) - before} new, recordings "
+          f"{sum(r['recording'] is not None for r in records)}, reconciled "
+          f"{sum(r['source'] == 'reconciled' for r in records)}, duplicates 0")
 
 
 def _next_call_recorded(lost: Lost, caller: str) -> None:
@@ -228,6 +231,7 @@ def test_asterisk_restarted_under_the_bridge(lost: Lost) -> None:
     wait_until(lambda: lost.health().status_code == 503, 5, 0.02)
     back = wait_until(lambda: lost.health().status_code == 200, 5, 0.05)
     assert back < 5
+    print(f"(b) /health green again {back:.2f} s after it went 503")
     _next_call_recorded(lost, "13900005301")
 
 
@@ -241,6 +245,7 @@ def test_asterisk_killed_under_the_bridge_is_restarted(lost: Lost) -> None:
     wait_until(lambda: lost.health().status_code == 503, 5, 0.02)
     wait_until(lambda: lost.health().status_code == 200, 10)
     assert time.monotonic() - killed < 10
+    print(f"(d) /health green {time.monotonic() - killed:.2f} s after SIGKILL")
     body = lost.health().json()
     assert body["asterisk_running"] is True and body["asterisk_restarts"] >= 1
     assert lost.metric("hotline_asterisk_restarts_total") == restarts + 1
@@ -254,7 +259,7 @@ def test_database_down_during_five_calls(lost: Lost) -> None:
     since = time.time()
     callers = [f"1390000560{n}" for n in range(5)]
     mark = lost.ami.mark()
-    join = lost.calls(callers, talk_seconds=4)
+    join = lost.calls(callers, talk_seconds=10)
     wait_until(_connected(lost, mark, 1), 30)
     lost.pg("stop")
     try:
@@ -269,6 +274,7 @@ def test_database_down_during_five_calls(lost: Lost) -> None:
     assert len(records) == 5 and all(r["disposition"] == "answered" for r in records)
     assert all(r["recording"] is not None for r in records)
     assert wait_until(lambda: lost.health().json()["pending_records"] == 0, 10) < 10
+    print(f"(c) 5 calls answered, 5 spooled, {len(records)} records after the server returned")
 
 
 def test_recordings_folder_full(lost: Lost) -> None:
@@ -304,3 +310,5 @@ def test_recordings_folder_full(lost: Lost) -> None:
     assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in kept} == kept
     assert not list(folder.rglob("*.part.wav"))  # no half-written file left behind
     wait_until(lambda: lost.health().status_code == 200, 10)
+    print(f"(e) call answered and routed, recording_error set, {len(kept)} earlier recordings "
+          "unchanged")
