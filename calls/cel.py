@@ -2,8 +2,10 @@
 the instance's log folder (dialplan/cel_sqlite3_custom.conf.j2). A thin adapter: rows as
 dicts, grouped by call; what they mean is calls/reconcile.py's business.
 
-Opened read-only, one short transaction per read, so Asterisk (which keeps writing, with a busy
-timeout) is never held up for long."""
+One short read transaction per call, so Asterisk (which keeps writing, with a busy timeout) is
+never held up for long. Opened read-write but `query_only`: nothing is ever written, yet a
+journal left hot by an Asterisk killed mid-write can be rolled back (a read-only connection
+refuses to read such a file)."""
 
 from __future__ import annotations
 
@@ -30,10 +32,11 @@ class CelLog:
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         try:
-            con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=self.timeout)
+            con = sqlite3.connect(f"file:{self.path}?mode=rw", uri=True, timeout=self.timeout)
         except sqlite3.Error as e:
             raise CelError(f"{self.path}: {e}") from e
         try:
+            con.execute("PRAGMA query_only = ON")
             yield con
         except sqlite3.Error as e:
             raise CelError(f"{self.path}: {e}") from e

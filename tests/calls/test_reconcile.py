@@ -223,3 +223,17 @@ async def test_a_raw_recording_with_no_call_anywhere_gets_a_minimal_record(tmp_p
     assert record is not None and record.partial and record.source == "reconciled"
     assert record.recording_duration == 3.0 and not raw.exists()
     assert fresh.exists() and bridge.recovery.store.get_by_linkedid("9.10") is None
+
+
+def test_the_cel_file_is_never_written(tmp_path: Path) -> None:
+    _cel_file(tmp_path / "master.db", {"a": _shifted(AGENT_CALL, "4.1", 0)})
+    before = (tmp_path / "master.db").read_bytes()
+    log = CelLog(tmp_path / "master.db")
+    assert len(log.calls_since(0)["4.1"]) == len(AGENT_CALL)
+    with log._connect() as con:
+        try:
+            con.execute("DELETE FROM cel")
+            raise AssertionError("a write went through")
+        except sqlite3.OperationalError as e:
+            assert "readonly" in str(e)
+    assert (tmp_path / "master.db").read_bytes() == before
