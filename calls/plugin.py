@@ -35,6 +35,9 @@ class CallsPlugin:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._retry: asyncio.Task[None] | None = None
         self._recovering: asyncio.Task[None] | None = None
+        # Calls a disconnect interrupted, waiting for a reconciliation pass to complete (a new
+        # login cancels the pass under way; they must not be forgotten with it).
+        self._interrupted: dict[str, CallRecord] = {}
 
     def attach(self, events: EventDispatcher) -> None:
         events.subscribe_many(CallTracker.EVENTS, self.on_event)
@@ -70,20 +73,28 @@ class CallsPlugin:
         finished: list[CallRecord] = self.tracker.resync(live, self.clock())
         for record in finished:
             log.warning("call %s ended while the bridge was not listening", record.linkedid)
-            self._hand_over(record)
-        if self.recovery is not None:
-            if self._recovering is not None:
-                self._recovering.cancel()
-            live_calls = {str(ch.get("Linkedid")) for ch in live if ch.get("Linkedid")}
-            self._recovering = asyncio.get_running_loop().create_task(
-                self._recover(self.recovery, live_calls), name="calls-recovery")
+        if self.recovery is None:
+            for record in finished:
+                self._hand_over(record)
+            return
+        self._interrupted.update((r.linkedid, r) for r in finished)
+        if self._recovering is not None:
+            self._recovering.cancel()
+        live_calls = {str(ch.get("Linkedid")) for ch in live if ch.get("Linkedid")}
+        self._recovering = asyncio.get_running_loop().create_task(
+            self._recover(self.recovery, live_calls), name="calls-recovery")
 
     async def _recover(self, recovery: Recovery, live: set[str]) -> None:
-        """Reconciles with Asterisk's CEL; with the database down, again every retry period
-        until it can say what is stored (records made meanwhile go to the spool)."""
+        """Reconciles with Asterisk's CEL (which also completes the calls interrupted by the
+        disconnect); with the database down, again every retry period until it can say what
+        is stored (records made meanwhile go to the spool)."""
         while True:
             try:
-                await recovery.run(live, set(self.tracker.calls) | set(self._kept))
+                interrupted = list(self._interrupted.values())
+                await recovery.run(live, set(self.tracker.calls) | set(self._kept), interrupted)
+                for record in interrupted:
+                    self._interrupted.pop(record.linkedid, None)
+                    self._kept[record.linkedid] = self.clock()
                 return
             except StoreError as e:
                 log.warning("database unavailable, reconciliation retried in %.0f s: %s",

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,14 +59,19 @@ class Recovery:
         self.recordings_recovered = 0
         self._running = asyncio.Lock()
 
-    async def run(self, live: Collection[str], following: Collection[str]) -> Recovered:
+    async def run(self, live: Collection[str], following: Collection[str],
+                  interrupted: Sequence[CallRecord] = ()) -> Recovered:
         """One pass. `live`: linkedids Asterisk says are in progress; `following`: those the
-        bridge's tracker follows or has handed to the keeper. Raises StoreError when the
-        database cannot say what is stored (the caller retries later)."""
+        bridge's tracker follows or has handed to the keeper; `interrupted`: calls the tracker
+        followed until the connection was lost and that ended meanwhile (its records are
+        partial): CEL's complete account is kept instead when it has one. Raises StoreError
+        when the database cannot say what is stored (the caller retries later)."""
         async with self._running:
             done = Recovered()
-            skip = set(live) | set(following) | await asyncio.to_thread(self._spooled)
-            done.records = await self._calls(skip)
+            fallback = {r.linkedid: r for r in interrupted}
+            skip = (set(live) | set(following) | await asyncio.to_thread(self._spooled)) - set(
+                fallback)
+            done.records = await self._calls(skip, fallback)
             done.recordings = await self._orphans(skip)
             self.passes += 1
             if done.records or done.recordings:
@@ -74,25 +79,24 @@ class Recovery:
                             "had not recorded", done.records, done.recordings)
             return done
 
-    async def _calls(self, skip: set[str]) -> int:
+    async def _calls(self, skip: set[str], fallback: dict[str, CallRecord]) -> int:
         now = self.clock()
         try:
             calls = await asyncio.to_thread(self.cel.calls_since, now - self.lookback)
         except CelError as e:
             log.error("cannot read Asterisk's CEL, calls not reconciled: %s", e)
-            return 0
+            calls = {}
         over = {lid: rows for lid, rows in calls.items()
                 if lid not in skip and _over(rows, now, self.grace)}
-        if not over:
-            return 0
-        stored = await asyncio.to_thread(self.store.existing_linkedids, over)
+        stored = await asyncio.to_thread(self.store.existing_linkedids, set(over) | set(fallback))
         count = 0
-        for linkedid in sorted(set(over) - stored):
-            record = record_from_cel(over[linkedid])
+        for linkedid in sorted((set(over) | set(fallback)) - stored):
+            record = record_from_cel(over[linkedid]) if linkedid in over else None
             if record is None:
+                await self.keeper.keep(fallback[linkedid])  # what the tracker saw, partial
                 continue
-            log.warning("call %s ended while the bridge was down: record reconciled from CEL "
-                        "(route %s, agent %s)", linkedid, record.route, record.agent)
+            log.warning("call %s ended while the bridge was not listening: record reconciled "
+                        "from CEL (route %s, agent %s)", linkedid, record.route, record.agent)
             await self.keeper.keep(record)
             RECORDS.labels("reconciled").inc()
             self.reconciled += 1

@@ -237,3 +237,23 @@ def test_the_cel_file_is_never_written(tmp_path: Path) -> None:
         except sqlite3.OperationalError as e:
             assert "readonly" in str(e)
     assert (tmp_path / "master.db").read_bytes() == before
+
+
+async def test_calls_a_disconnect_interrupted_take_cels_account_when_there_is_one(
+        tmp_path: Path) -> None:
+    """The tracker followed these calls until the AMI connection dropped; they ended meanwhile.
+    Its partial records are kept only where CEL has no complete account."""
+    bridge = _bridge(tmp_path)
+    ago = time.time() - float(AGENT_CALL[-1]["eventtime"]) - 60
+    Path(bridge.recovery.cel.path).parent.mkdir(parents=True, exist_ok=True)
+    _cel_file(bridge.recovery.cel.path, {"5.1": _shifted(AGENT_CALL, "5.1", ago)})
+    started = float(AGENT_CALL[0]["eventtime"]) + ago
+    seen = [CallRecord("5.1", started, caller="13900000998", partial=True),
+            CallRecord("6.6", started, caller="13900000666", partial=True)]
+    done = await bridge.recovery.run(live=set(), following={"5.1", "6.6"}, interrupted=seen)
+    assert done.records == 1
+    from_cel = bridge.recovery.store.get_by_linkedid("5.1")
+    assert from_cel is not None and not from_cel.partial and from_cel.source == "reconciled"
+    assert from_cel.agent == "1001" and from_cel.disposition == "answered"
+    kept = bridge.recovery.store.get_by_linkedid("6.6")
+    assert kept is not None and kept.partial and kept.source == "live"
