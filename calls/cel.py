@@ -10,7 +10,7 @@ refuses to read such a file)."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -43,29 +43,48 @@ class CelLog:
         finally:
             con.close()
 
-    def calls_since(self, since: float) -> dict[str, list[dict[str, Any]]]:
-        """Every call with an event at or after `since` (epoch seconds): its rows in log order,
-        from its first row on. Empty when Asterisk has not logged anything yet."""
+    def calls_since(self, since: float) -> list[str]:
+        """The calls (linkedids) with an event at or after `since` (epoch seconds), in log
+        order. Empty when Asterisk has not logged anything yet."""
         if not self.path.exists():
-            return {}
+            return []
         with self._connect() as con:
-            if not con.execute("SELECT 1 FROM sqlite_master WHERE name = 'cel'").fetchone():
+            if not _has_table(con):
+                return []
+            first = _first_row_at(con, since)
+            if first is None:
+                return []
+            return [str(r[0]) for r in con.execute(
+                "SELECT linkedid FROM cel WHERE AcctId >= ? GROUP BY linkedid "
+                "ORDER BY MIN(AcctId)", (first,))]
+
+    def rows(self, linkedids: Collection[str], since: float) -> dict[str, list[dict[str, Any]]]:
+        """Each call's rows in log order, read from the first row at `since` on (the log has
+        no index on linkedid: the range keeps a year-old file from being read whole). Give a
+        `since` before the calls' start: a day before the window covers any real call."""
+        wanted = list(linkedids)
+        if not wanted or not self.path.exists():
+            return {}
+        calls: dict[str, list[dict[str, Any]]] = {}
+        with self._connect() as con:
+            if not _has_table(con):
                 return {}
             first = _first_row_at(con, since)
             if first is None:
                 return {}
-            linkedids = [r[0] for r in con.execute(
-                "SELECT DISTINCT linkedid FROM cel WHERE AcctId >= ?", (first,))]
-            calls: dict[str, list[dict[str, Any]]] = {}
-            for i in range(0, len(linkedids), 500):
-                chunk = linkedids[i:i + 500]
+            for i in range(0, len(wanted), 500):
+                chunk = wanted[i:i + 500]
                 marks = ",".join("?" * len(chunk))
-                # A call that started before `since` is read whole, from its first row.
-                for row in con.execute(f"SELECT {', '.join(COLUMNS)} FROM cel "
-                                       f"WHERE linkedid IN ({marks}) ORDER BY AcctId", chunk):
+                for row in con.execute(f"SELECT {', '.join(COLUMNS)} FROM cel WHERE AcctId >= ?"
+                                       f" AND linkedid IN ({marks}) ORDER BY AcctId",
+                                       [first, *chunk]):
                     record = dict(zip(COLUMNS, row, strict=True))
                     calls.setdefault(str(record["linkedid"]), []).append(record)
-            return calls
+        return calls
+
+
+def _has_table(con: sqlite3.Connection) -> bool:
+    return con.execute("SELECT 1 FROM sqlite_master WHERE name = 'cel'").fetchone() is not None
 
 
 def _first_row_at(con: sqlite3.Connection, since: float) -> int | None:

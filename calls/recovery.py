@@ -33,6 +33,7 @@ from metrics import RECORDINGS_RECOVERED, RECORDS
 log = logging.getLogger(__name__)
 
 RAW_BYTES_PER_SECOND = 8000 * 2 * 2  # MixMonitor D: 8 kHz, 16-bit, two channels
+LONGEST_CALL = 86400.0  # CEL is read from this long before the window: a call that began then
 
 
 @dataclass
@@ -81,19 +82,30 @@ class Recovery:
 
     async def _calls(self, skip: set[str], fallback: dict[str, CallRecord]) -> int:
         now = self.clock()
+        since = now - self.lookback
         try:
-            calls = await asyncio.to_thread(self.cel.calls_since, now - self.lookback)
+            seen = await asyncio.to_thread(self.cel.calls_since, since)
+        except CelError as e:
+            log.error("cannot read Asterisk's CEL, calls not reconciled: %s", e)
+            seen = []
+        candidates = {lid for lid in seen if lid not in skip} | set(fallback)
+        if not candidates:
+            return 0
+        missing = candidates - await asyncio.to_thread(self.store.existing_linkedids,
+                                                       candidates)
+        try:
+            calls = await asyncio.to_thread(self.cel.rows, missing, since - LONGEST_CALL)
         except CelError as e:
             log.error("cannot read Asterisk's CEL, calls not reconciled: %s", e)
             calls = {}
-        over = {lid: rows for lid, rows in calls.items()
-                if lid not in skip and _over(rows, now, self.grace)}
-        stored = await asyncio.to_thread(self.store.existing_linkedids, set(over) | set(fallback))
         count = 0
-        for linkedid in sorted((set(over) | set(fallback)) - stored):
-            record = record_from_cel(over[linkedid]) if linkedid in over else None
+        for linkedid in sorted(missing):
+            rows = calls.get(linkedid)
+            over = rows is not None and (linkedid in fallback or _over(rows, now, self.grace))
+            record = record_from_cel(rows) if rows and over else None
             if record is None:
-                await self.keeper.keep(fallback[linkedid])  # what the tracker saw, partial
+                if linkedid in fallback:
+                    await self.keeper.keep(fallback[linkedid])  # what the tracker saw, partial
                 continue
             log.warning("call %s ended while the bridge was not listening: record reconciled "
                         "from CEL (route %s, agent %s)", linkedid, record.route, record.agent)

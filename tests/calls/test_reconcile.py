@@ -152,12 +152,16 @@ def test_the_cel_file_gives_each_recent_call_whole(tmp_path: Path) -> None:
     _cel_file(tmp_path / "master.db", {
         "old": _shifted(AGENT_CALL, "1.1", -7200), "mid": _shifted(AGENT_CALL, "2.1", -2),
         "new": _shifted(AGENT_CALL, "3.1", 60)})
-    calls = CelLog(tmp_path / "master.db").calls_since(start)
-    assert sorted(calls) == ["2.1", "3.1"]  # 2.1 started before `since`, ended after it
-    assert len(calls["2.1"]) == len(AGENT_CALL)
-    assert [r["AcctId"] for r in calls["3.1"]] == sorted(r["AcctId"] for r in calls["3.1"])
-    assert CelLog(tmp_path / "master.db").calls_since(start + 3600) == {}
-    assert CelLog(tmp_path / "none.db").calls_since(0) == {}
+    log = CelLog(tmp_path / "master.db")
+    assert log.calls_since(start) == ["2.1", "3.1"]  # 2.1 started before `since`, ended after
+    rows = log.rows(["2.1", "3.1", "9.9"], start - 60)
+    assert sorted(rows) == ["2.1", "3.1"] and len(rows["2.1"]) == len(AGENT_CALL)
+    assert [r["AcctId"] for r in rows["3.1"]] == sorted(r["AcctId"] for r in rows["3.1"])
+    assert rows["2.1"][0]["eventtype"] == "CHAN_START"  # read whole, from its first row
+    assert log.rows(["1.1"], start - 60) == {}  # outside the range read
+    assert log.calls_since(start + 3600) == []
+    assert CelLog(tmp_path / "none.db").calls_since(0) == []
+    assert CelLog(tmp_path / "none.db").rows(["1.1"], 0) == {}
 
 
 # -- a recovery pass against a real store ---------------------------------------------------
@@ -229,7 +233,7 @@ def test_the_cel_file_is_never_written(tmp_path: Path) -> None:
     _cel_file(tmp_path / "master.db", {"a": _shifted(AGENT_CALL, "4.1", 0)})
     before = (tmp_path / "master.db").read_bytes()
     log = CelLog(tmp_path / "master.db")
-    assert len(log.calls_since(0)["4.1"]) == len(AGENT_CALL)
+    assert len(log.rows(log.calls_since(0), 0)["4.1"]) == len(AGENT_CALL)
     with log._connect() as con:
         try:
             con.execute("DELETE FROM cel")
