@@ -109,7 +109,13 @@ class CallsPlugin:
         self._kept[record.linkedid] = now
         if len(self._kept) > 1000:  # only the in-flight ones matter; the store knows the rest
             self._kept = {k: t for k, t in self._kept.items() if t > now - 600}
-        self._spawn(self.keeper.keep(record))
+        if record.partial and self.recovery is not None:
+            self._spawn(self._keep_completed(self.recovery, record))
+        else:
+            self._spawn(self.keeper.keep(record))
+
+    async def _keep_completed(self, recovery: Recovery, record: CallRecord) -> None:
+        await self.keeper.keep(await recovery.complete(record))
 
     def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.get_running_loop().create_task(coro)

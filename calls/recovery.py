@@ -57,6 +57,7 @@ class Recovery:
         self.clock = clock
         self.reconciled = 0  # since start, for /health
         self.passes = 0  # completed passes since start
+        self.grace_complete = 1.0  # seconds between a call's end on AMI and reading its CEL
         self.recordings_recovered = 0
         self._running = asyncio.Lock()
 
@@ -143,6 +144,25 @@ class Recovery:
             self.recordings_recovered += 1
             count += 1
         return count
+
+    async def complete(self, record: CallRecord) -> CallRecord:
+        """A call the bridge followed only in part (adopted mid-way after a restart): CEL's
+        account of the whole call when it has a complete one (route, decider, queue times),
+        else the bridge's own partial record."""
+        await asyncio.sleep(self.grace_complete)  # Asterisk logs the end just after it
+        try:
+            rows = await asyncio.to_thread(self.cel.rows, [record.linkedid],
+                                           record.started_at - LONGEST_CALL)
+        except CelError as e:
+            log.error("cannot read Asterisk's CEL for call %s: %s", record.linkedid, e)
+            return record
+        whole = record_from_cel(rows.get(record.linkedid, []))
+        if whole is None or whole.partial:
+            return record
+        log.info("call %s, followed in part, completed from CEL", record.linkedid)
+        RECORDS.labels("reconciled").inc()
+        self.reconciled += 1
+        return whole
 
     def _spooled(self) -> set[str]:
         try:

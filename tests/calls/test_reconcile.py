@@ -261,3 +261,20 @@ async def test_calls_a_disconnect_interrupted_take_cels_account_when_there_is_on
     assert from_cel.agent == "1001" and from_cel.disposition == "answered"
     kept = bridge.recovery.store.get_by_linkedid("6.6")
     assert kept is not None and kept.partial and kept.source == "live"
+
+
+async def test_a_call_followed_in_part_is_completed_from_cel(tmp_path: Path) -> None:
+    """Adopted mid-way after a bridge restart, the call's record would lack its start (route,
+    decider, queue): CEL's complete account is kept; without one, the bridge's own."""
+    bridge = _bridge(tmp_path)
+    bridge.recovery.grace_complete = 0
+    Path(bridge.recovery.cel.path).parent.mkdir(parents=True, exist_ok=True)
+    _cel_file(bridge.recovery.cel.path, {"5.1": _shifted(AGENT_CALL, "5.1", 0)})
+    started = float(AGENT_CALL[0]["eventtime"])
+    adopted = CallRecord("5.1", started + 2, caller="13900000998", agent="1001", partial=True)
+    whole = await bridge.recovery.complete(adopted)
+    assert not whole.partial and whole.started_at == started
+    assert (whole.route, whole.decided_by) == (Route.AGENT, Decider.FALLBACK)
+    assert whole.queued_at is not None and whole.source is RecordSource.RECONCILED
+    alone = CallRecord("7.7", started, partial=True)
+    assert await bridge.recovery.complete(alone) is alone
