@@ -44,6 +44,8 @@ class Call(Base):
     recording_error: Mapped[str | None] = mapped_column(Text)
     qa_flags: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     direction: Mapped[str] = mapped_column(String(16), default="inbound", index=True)
+    # issue 13: live (the bridge followed it), reconciled (built later from Asterisk's CEL)
+    source: Mapped[str] = mapped_column(String(16), default="live", server_default="live")
 
     legs: Mapped[list[CallLeg]] = relationship(
         back_populates="call", cascade="all, delete-orphan", order_by="CallLeg.started_at",

@@ -149,8 +149,11 @@ class CallStore:
             return session.get(Call, call_id)
 
     def get_by_linkedid(self, linkedid: str) -> Call | None:
-        with self.sessions() as session:
-            return session.scalar(select(Call).where(Call.linkedid == linkedid))
+        try:
+            with self.sessions() as session:
+                return session.scalar(select(Call).where(Call.linkedid == linkedid))
+        except SQLAlchemyError as e:
+            raise StoreError(f"could not read call {linkedid}: {e}") from e
 
     def search(self, f: CallFilter, limit: int, offset: int) -> tuple[Sequence[Call], int]:
         query = select(Call)
@@ -200,10 +203,13 @@ class CallStore:
     def existing_linkedids(self, linkedids: Iterable[str]) -> set[str]:
         wanted = list(linkedids)
         found: set[str] = set()
-        with self.sessions() as session:
-            for i in range(0, len(wanted), 500):  # stays under every driver's parameter cap
-                found.update(session.scalars(
-                    select(Call.linkedid).where(Call.linkedid.in_(wanted[i:i + 500]))))
+        try:
+            with self.sessions() as session:
+                for i in range(0, len(wanted), 500):  # under every driver's parameter cap
+                    found.update(session.scalars(
+                        select(Call.linkedid).where(Call.linkedid.in_(wanted[i:i + 500]))))
+        except SQLAlchemyError as e:
+            raise StoreError(f"could not look up {len(wanted)} calls: {e}") from e
         return found
 
     def insert_many(self, calls: Sequence[Mapping[str, Any]],
@@ -239,6 +245,7 @@ def _fill(call: Call, r: CallRecord) -> None:
     call.ring_attempts = r.ring_attempts
     call.partial = r.partial
     call.direction = r.direction
+    call.source = r.source
     call.legs = [
         CallLeg(uniqueid=leg.uniqueid, channel=leg.channel, caller=leg.caller,
                 started_at=_utc(leg.started_at), answered_at=_utc(leg.answered_at),

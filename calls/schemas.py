@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from api.schemas import LocalTime, local_time
 from callrecords.models import Call, CallLeg
-from domain.status import Decider, Direction, Disposition, HangupBy, Route
+from domain.status import Decider, Direction, Disposition, HangupBy, RecordSource, Route
 
 
 class Leg(BaseModel):
@@ -87,6 +87,9 @@ class CallOut(BaseModel):
     recording_error: str | None
     qa_flags: dict[str, Any] | None
     legs: list[Leg]
+    # issue 13: `live` (the bridge followed the call), `reconciled` (built afterwards from
+    # Asterisk's CEL: the bridge was down or disconnected), `imported` (hotline calls import)
+    source: RecordSource = RecordSource.LIVE
 
     @classmethod
     def of(cls, call: Call, tz: tzinfo) -> CallOut:
@@ -113,6 +116,7 @@ class CallOut(BaseModel):
             recording=recording, recording_error=call.recording_error,
             qa_flags=_without_server_paths(call.qa_flags),
             legs=[Leg.of(leg, tz) for leg in call.legs],
+            source=call.source or RecordSource.LIVE,
         )
 
 

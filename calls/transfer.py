@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from callrecords.store import CallFilter, CallStore
 from calls.schemas import CallOut, Recording
-from domain.status import Decider, Direction, Disposition, HangupBy, Route
+from domain.status import Decider, Direction, Disposition, HangupBy, RecordSource, Route
 from recordings.storage import describe, relative_target
 
 BATCH = 2000  # lines per transaction: big enough for speed, small enough for memory
@@ -78,6 +78,7 @@ class CallIn(BaseModel):
     recording: Recording | None = None  # accepted for the export's shape, never used
     recording_error: str | None = None
     qa_flags: dict[str, Any] | None = None
+    source: RecordSource = RecordSource.IMPORTED  # an export's line keeps what it said
     legs: list[LegIn] = []
     recording_file: str | None = None
 
@@ -236,7 +237,7 @@ def _row(line: CallIn, base: Path, recordings_dir: Path, tz: tzinfo,
         "ring_attempts": _stored_attempts(line.ring_attempts, tz), "partial": line.partial,
         "recording_path": None, "recording_duration": None, "recording_channels": None,
         "recording_sha256": None, "recording_error": line.recording_error,
-        "qa_flags": line.qa_flags,
+        "qa_flags": line.qa_flags, "source": line.source,
     }
     if line.recording_file is not None:
         started = line.started_at if line.started_at.tzinfo else line.started_at.replace(

@@ -232,3 +232,14 @@ class PresenceVia(enum.StrEnum):
     PHONE = "phone"  # a feature code dialled from the agent's phone
     API = "api"  # POST /agents/{agent}/presence
     AUTO = "auto"  # [queue] sign_in = "auto", or the state re-applied after a restart
+
+
+class RecordSource(enum.StrEnum):
+    """Where a call record came from (issue 13, R11/R12): `live` the bridge followed the call
+    over AMI; `reconciled` the bridge was down or disconnected and built it afterwards from
+    Asterisk's own CEL (or, with no CEL, from the orphaned raw recording); `imported` by
+    `hotline calls import`."""
+
+    LIVE = "live"
+    RECONCILED = "reconciled"
+    IMPORTED = "imported"

@@ -15,8 +15,10 @@ from agents.plugin import PresencePlugin
 from agents.queue import QueuePresence
 from agents.store import PresenceStore
 from callrecords.store import CallStore
+from calls.cel import CelLog
 from calls.keeper import CallKeeper
 from calls.plugin import CallsPlugin
+from calls.recovery import Recovery
 from calls.spool import Spool
 from domain.clock import Clock, system_clock
 from domain.qa_thresholds import AnalysisConfig
@@ -52,7 +54,11 @@ class Bridge:
             AnalysisConfig.from_mapping(settings.analysis.model_dump()))
         self.keeper = CallKeeper(store, Spool(Path(settings.storage.spool_dir).resolve()),
                                  finaliser, RETRY_SECONDS, settings.storage.min_free_mb)
-        self.calls = CallsPlugin(self.keeper, self.ami)
+        # issue 13: calls that ended while the bridge was down, rebuilt from Asterisk's CEL.
+        self.recovery = Recovery(CelLog(instance.cel), store, self.keeper, instance.monitor,
+                                 settings.reconcile.lookback_hours * 3600,
+                                 settings.reconcile.grace_seconds)
+        self.calls = CallsPlugin(self.keeper, self.ami, recovery=self.recovery)
         self.calls.attach(self.events)
         # R22: last week's QA report is drafted every Monday, on the one clock.
         self.weekly = WeeklyDrafter(QaStore(store), clock, ZoneInfo(settings.company.timezone))
@@ -101,4 +107,7 @@ class Bridge:
                 "asterisk_version": self.asterisk_version,
                 "voicemail_tickets": self.voicemail_tickets.opened,
                 "breach_watcher": self.breaches.running,
+                "reconciled_records": self.recovery.reconciled,
+                "reconcile_passes": self.recovery.passes,
+                "recovered_recordings": self.recovery.recordings_recovered,
                 **self.presence.health()}

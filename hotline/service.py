@@ -10,6 +10,7 @@ import signal
 import socket
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import httpx
 import uvicorn
@@ -24,6 +25,7 @@ from pbx.process import Asterisk
 from pbx.prompts import render_prompts
 from pbx.provision import provision
 from pbx.render import install_fallback, render_config
+from pbx.supervisor import AsteriskSupervisor
 from settings import Settings
 from settings.policy import policy_from_settings
 
@@ -136,6 +138,7 @@ async def serve(settings: Settings, clock: Clock = system_clock,
     if not external_asterisk:
         asterisk.start()
     bridge: Bridge | None = None
+    supervising: asyncio.Task[None] | None = None
     try:
         booted = await asterisk.wait_booted(timeout=120 if external_asterisk else 15)
         progress(f"Asterisk up in {booted:.2f} s (SIP {settings.sip.bind}, "
@@ -143,8 +146,20 @@ async def serve(settings: Settings, clock: Clock = system_clock,
         bridge = Bridge(settings, store, instance, clock)
         await bridge.start()
         progress(f"bridge up (FastAGI {settings.agi.bind})")
+        health = bridge.health
+        if not external_asterisk:
+            # issue 13: an Asterisk that dies is restarted; the bridge logs in again and
+            # resyncs by itself.
+            supervisor = AsteriskSupervisor(
+                asterisk, settings.supervisor.check_seconds, settings.supervisor.restart_delay,
+                settings.supervisor.restart_delay_max)
+            supervising = asyncio.create_task(supervisor.run(), name="asterisk-supervisor")
+            running = bridge
+
+            def health() -> dict[str, Any]:
+                return {**running.health(), **supervisor.health()}
         host, _, port = settings.api.bind.rpartition(":")
-        app = create_app(settings, store, health=bridge.health, clock=clock)
+        app = create_app(settings, store, health=health, clock=clock)
         app.state.ticket_callbacks = bridge.callbacks  # POST /tickets/{id}/callbacks originates
         app.state.agent_presence = bridge.presence.desk  # POST /agents/.../presence applies
         # log_config=None: uvicorn's lines go through our logging, in the one console format.
@@ -165,6 +180,9 @@ async def serve(settings: Settings, clock: Clock = system_clock,
             raise ServiceError(f"the API could not start on {settings.api.bind}")
     finally:
         progress("stopping ...")
+        if supervising is not None:  # before Asterisk is stopped on purpose
+            supervising.cancel()
+            await asyncio.wait({supervising}, timeout=5)
         if bridge is not None:
             await bridge.stop()
         if not external_asterisk:

@@ -19,10 +19,10 @@ from settings.policy import policy_from_settings
 TEMPLATES = (
     "asterisk.conf", "modules.conf", "logger.conf", "rtp.conf", "manager.conf",
     "musiconhold.conf", "indications.conf", "voicemail.conf", "queues.conf", "pjsip.conf",
-    "extensions.conf",
+    "extensions.conf", "cel.conf", "cel_sqlite3_custom.conf",
 )
 # Modules read these even when the feature is off; empty files keep the log free of errors.
-QUIET = {"cdr.conf": "[general]\nenable = no\n", "cel.conf": "[general]\nenable = no\n",
+QUIET = {"cdr.conf": "[general]\nenable = no\n",
          "features.conf": "[general]\n", "acl.conf": "", "udptl.conf": "[general]\n",
          "pjproject.conf": "", "ccss.conf": "[general]\n"}
 # What the fallback AGI imports inside the root: our decision code and two pure-Python libraries.

@@ -332,6 +332,8 @@ class Console(_Section):
 
     listen_link_seconds: int = Field(900, ge=30, le=86400)  # a signed listening link lives
     peaks_cache_entries: int = Field(64, ge=0, le=100000)  # waveforms kept in memory
+
+
 _FEATURE_CODE = re.compile(r"\*[0-9]{1,4}|#[0-9]{1,4}")
 _PAUSE_REASON = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
@@ -377,6 +379,25 @@ class Features(_Section):
         return self
 
 
+class Reconcile(_Section):
+    """Nothing lost (issue 13): how far back, after a bridge start or AMI login, calls in
+    Asterisk's CEL are checked for a missing record, and how long a call that is not live and
+    logged no end must have been quiet before it is taken as over (Asterisk died mid-call)."""
+
+    lookback_hours: float = Field(72, gt=0, le=24 * 366)
+    grace_seconds: float = Field(5, ge=0, le=3600)
+
+
+class Supervisor(_Section):
+    """Supervised Asterisk (issue 13): `hotline up` restarts an Asterisk that died, waiting
+    restart_delay seconds before the first try, doubling after each failed one up to
+    restart_delay_max; a check every check_seconds."""
+
+    check_seconds: float = Field(0.5, gt=0, le=60)
+    restart_delay: float = Field(0.5, ge=0, le=60)
+    restart_delay_max: float = Field(30, gt=0, le=3600)
+
+
 class Settings(_Section):
     company: Company
     hotline: Hotline
@@ -400,6 +421,8 @@ class Settings(_Section):
     outbound: Outbound = Outbound()
     console: Console = Console()
     features: Features = Features()
+    reconcile: Reconcile = Reconcile()
+    supervisor: Supervisor = Supervisor()
 
     @model_validator(mode="after")
     def _unique_agents(self) -> Settings:
