@@ -132,6 +132,15 @@ class Outbound(_Section):
     ring_timeout: int = Field(60, ge=5, le=300)  # how long the far end may ring
 
 
+class Hold(_Section):
+    """Music on hold when an agent holds the caller (R9, issue 8): the `hold` prompt, then a
+    passage of music, then the prompt again. The music is cut into passages of
+    `passage_seconds` from the WAV files of `music_dir` ("" : Asterisk's own music)."""
+
+    music_dir: str = ""
+    passage_seconds: int = Field(30, ge=3, le=600)
+
+
 def _host_port(v: str) -> str:
     host, sep, port = v.rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
@@ -205,6 +214,8 @@ class Prompts(_Section):
     # Played to an agent whose outbound call is refused (issue 13); a default, so configuration
     # files written before it stay valid.
     outbound_refused: str = "此号码不允许外呼。"
+    # R9: what a caller on hold hears between passages of music (issue 8).
+    hold: str = "请您稍等,听不到我的声音,请不要挂机"
     voice: str = "cmn"
     # Recorded WAVs named like the prompts (greeting.wav ...) in this folder replace the speech.
     custom_dir: str = "prompts"
@@ -338,6 +349,7 @@ class Settings(_Section):
     qa: Qa = Qa()
     tickets: Tickets = Tickets()
     outbound: Outbound = Outbound()
+    hold: Hold = Hold()
 
     @model_validator(mode="after")
     def _unique_agents(self) -> Settings:
