@@ -30,7 +30,7 @@ from pbx.layout import Instance
 from settings import Settings, load_settings
 from tests.telephony import audio
 from tests.telephony.conftest import AGENT_TONE, CALLER_TONE, CONFIG, PHONE_IPS, WORKING_HOURS
-from tests.telephony.harness import AmiObserver, Api, Service
+from tests.telephony.harness import AmiObserver, Api, Service, user_event
 from tests.telephony.ports import free_port, service_env
 
 pytestmark = pytest.mark.asterisk
@@ -195,3 +195,67 @@ def test_hold_plays_the_message_between_music_and_counts_hold_seconds(on_floor: 
 def _prompt_seconds(floor: Floor, name: str) -> float:
     import soundfile as sf
     return float(sf.info(str(Instance.of(floor.settings).prompts / f"{name}.wav")).duration)
+
+
+def test_blind_transfer_keeps_one_record_and_one_recording(on_floor: Floor) -> None:
+    """Agent 1001 blind-transfers the caller to 1002 (REFER): one record, agents [1001, 1002],
+    and the one recording has 1001's voice on the right before, 1002's after."""
+    floor = on_floor
+    # Linear strategy: the queue offers the call to 1001 first.
+    floor.phone("1001", AGENT_TONE, mode="transfer", transfer_after="5000",
+                transfer_to="1002")
+    floor.phone("1002", OTHER_AGENT_TONE)
+    _wait_reachable(floor, "1001")
+    _wait_reachable(floor, "1002")
+    caller_ip = floor.settings.sip.trunk_hosts[0]
+    port = free_port(socket.SOCK_DGRAM, caller_ip)
+    capture = RtpCapture(caller_ip, port, floor.base / "blind-caller.pcap").start()
+    mark, since = floor.ami.mark(), time.time()
+    try:
+        completed, output = floor.call("13900000802", talk_seconds=24, media_port=port)
+    finally:
+        capture.stop()
+    assert completed, output
+    record = floor.api.wait_record("13900000802", since)
+
+    # One call, one record, every agent who talked to the caller in order.
+    calls = floor.api.client.get("/calls", params={"caller": "13900000802"}).json()
+    assert calls["total"] == 1
+    assert record["agent"] == "1001" and record["agents"] == ["1001", "1002"]
+    assert record["disposition"] == "answered" and record["hold_seconds"] == 0.0
+    transfer = floor.ami.wait_for(mark, _event("BlindTransfer", Result="Success"))
+    assert transfer["Extension"] == "1002" and transfer["Context"] == "hotline-transfer"
+    floor.ami.wait_for(mark, user_event("HotlineTransfer", Target="1002"))
+    b_up = floor.ami.wait_for(mark, lambda e: e.get("Event") == "BridgeEnter"
+                              and e.get("Channel", "").startswith("PJSIP/1002-"))
+    assert b_up["Linkedid"] == record["linkedid"]  # the colleague joined the same call
+    # Talk runs from 1001's answer to the end, across the transfer; the wait is the queue's.
+    assert abs(record["talk_seconds"] - (_t(record, "ended_at")
+                                         - _t(record, "agent_answered_at"))) < 0.1
+    assert record["talk_seconds"] > 15 and record["wait_seconds"] < 3
+
+    # The caller heard 1002 as soon as 1002 answered (on the wire) ...
+    heard, start = capture.audio()
+    b_at, moved_at = _ts(b_up), _ts(transfer)
+    def on_wire(a: float, b: float) -> np.ndarray:
+        return heard[int((a - start) * RATE):int((b - start) * RATE)]
+    assert _share(on_wire(b_at + 0.2, b_at + 2.0), OTHER_AGENT_TONE) > 0.8
+
+    # ... and the one recording (caller left, who talks to the caller right) continues across
+    # the transfer: 1001 before, 1002 after. MixMonitor's file misses the first seconds after
+    # the transfer (digital silence, measured 4-5 s here; ASTERISK_NOTES.md), so 1002 is
+    # checked once that has passed.
+    recorded = floor.ami.wait_for(mark, user_event("HotlineRecording"))
+    data, rate = floor.recording(record)
+    assert record["recording"]["channels"] == 2
+    r0, end = _ts(recorded), _t(record, "ended_at")
+    assert abs(len(data) / rate - (end - r0)) < 1.0  # one file, the whole call
+    a_in = _ts(floor.ami.wait_for(mark, lambda e: e.get("Event") == "BridgeEnter"
+                                  and e.get("Channel", "").startswith("PJSIP/1001-")))
+    before = (a_in - r0 + 0.3, moved_at - r0 - 0.2)
+    after = (b_at - r0 + 6.0, end - r0 - 0.5)
+    assert after[1] - after[0] > 5 and before[1] - before[0] > 1
+    assert audio.tone_share(data, rate, 1, *before, AGENT_TONE) > 0.8
+    assert audio.tone_share(data, rate, 1, *after, OTHER_AGENT_TONE) > 0.8
+    assert audio.tone_share(data, rate, 1, moved_at - r0 + 0.3, end - r0, AGENT_TONE) < 0.02
+    assert audio.tone_share(data, rate, 0, 1.0, end - r0 - 0.5, CALLER_TONE) > 0.8
