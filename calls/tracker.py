@@ -71,17 +71,24 @@ class CallTracker:
     EVENTS = ("Newchannel", "Newstate", "HangupRequest", "SoftHangupRequest", "Hangup",
               "UserEvent", "QueueCallerJoin", "QueueCallerAbandon", "QueueCallerLeave",
               "AgentRingNoAnswer", "AgentConnect", "AgentComplete", "DialEnd",
-              "Hold", "Unhold")  # issue 8: hold and transfer
+              "Hold", "Unhold", "AttendedTransfer")  # issue 8: hold and transfer
 
     def __init__(self) -> None:
         self.calls: dict[str, _CallState] = {}
+        # An attended transfer's consultation call, folded into the caller's call: its
+        # linkedid -> the caller's (its channels may go on reporting their own linkedid).
+        self.folded: dict[str, str] = {}
 
     def feed(self, event: Event, now: float) -> CallRecord | None:
         """Applies one event; returns the call's record when this event ended the call."""
-        linkedid = event.get("Linkedid")
         name = event.get("Event", "")
+        if name == "AttendedTransfer":  # names two calls, and no Linkedid of its own
+            self._fold(event)
+            return None
+        linkedid = event.get("Linkedid")
         if not isinstance(linkedid, str) or not linkedid:
             return None
+        linkedid = self.folded.get(linkedid, linkedid)
         ts = _ts(event, now)
         state = self.calls.get(linkedid)
         if state is None:
@@ -93,8 +100,34 @@ class CallTracker:
             handler(state, event, ts)
         if name == "Hangup" and not state.live:
             del self.calls[linkedid]
+            for alias in [a for a, to in self.folded.items() if to == linkedid]:
+                del self.folded[alias]
             return finish(state)
         return None
+
+    def _fold(self, e: Event) -> None:
+        """An attended transfer (issue 8): the agent held the caller, called a colleague from
+        the phone (a call of its own) and completed the transfer. That consultation call
+        becomes part of the caller's call, which is the older of the two (the agent may
+        complete it from either call): its channels and legs, and the colleague, who now
+        talks to the caller, as the next of `agents`. One record, never two."""
+        if e.get("Result") != "Success":
+            return
+        pair = {self.folded.get(str(e.get(k, "")), str(e.get(k, "")))
+                for k in ("OrigTransfererLinkedid", "SecondTransfererLinkedid")}
+        states = sorted((self.calls[c] for c in pair if c in self.calls),
+                        key=lambda st: st.record.started_at)
+        if len(states) != 2:
+            return  # one of them is not followed (or both are the same call)
+        caller, consult = states
+        del self.calls[consult.record.linkedid]
+        self.folded[consult.record.linkedid] = caller.record.linkedid
+        caller.live |= consult.live
+        caller.record.legs.extend(consult.record.legs)
+        target = _agent_of(str(e.get("TransferTargetChannel", "")))
+        _add_agent(caller, target or consult.record.agent or
+                   next(iter(consult.record.agents), None))
+
 
     # -- channel lifecycle ---------------------------------------------------------------
     def _on_Newchannel(self, s: _CallState, e: Event, ts: float) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -113,3 +114,98 @@ def _union(spans: list[tuple[float, float]]) -> float:
 
 def test_tracker_follows_hold_events() -> None:
     assert {"Hold", "Unhold"} <= set(CallTracker.EVENTS)
+
+
+# -- transfers ---------------------------------------------------------------------------
+B_UID = f"{L[:-1]}7"
+
+
+def test_blind_transfer_adds_the_colleague_and_keeps_one_record() -> None:
+    """Captured shape (tests/telephony): after the REFER the queue's Local leg dials 1002 in
+    the same linkedid; 1001's phone hangs up; talk runs to the end, across the transfer."""
+    events = [*answered(), ev("BlindTransfer", 10.0, "", Result="Success", Extension="1002"),
+              ev("Hangup", 10.01, AGENT_UID, Cause="16"),
+              ev("Newchannel", 10.02, B_UID, Channel="PJSIP/1002-00000002"),
+              ev("Newstate", 11.0, B_UID, ChannelStateDesc="Up"),
+              ev("AgentComplete", 40.0, MemberName="1001", Reason="caller"),
+              *hangup(40.1, LOCAL_UID, B_UID)]
+    [r] = feed_all(events)
+    assert r.agent == "1001" and r.agents == ["1001", "1002"]
+    assert r.talk_seconds == 35.0 and r.wait_seconds == 4.0
+    assert [leg.channel for leg in r.legs][-1] == "PJSIP/1002-00000002"
+
+
+def test_a_transfer_back_to_the_queue_keeps_the_first_agent_first() -> None:
+    events = [*answered(), ev("Hangup", 10.01, AGENT_UID, Cause="16"),
+              ev("QueueCallerJoin", 10.1, LOCAL_UID),
+              ev("Newchannel", 10.2, B_UID, Channel="PJSIP/1002-00000002"),
+              ev("Newstate", 12.0, B_UID, ChannelStateDesc="Up"),
+              ev("AgentConnect", 12.1, LOCAL_UID, MemberName="1002", HoldTime="2"),
+              ev("AgentComplete", 30.0, LOCAL_UID, MemberName="1002"),
+              ev("AgentComplete", 30.05, MemberName="1001"),
+              *hangup(30.1, LOCAL_UID, B_UID)]
+    [r] = feed_all(events)
+    assert r.agent == "1001" and r.agents == ["1001", "1002"]
+    assert r.agent_answered_at == 1700000005.0 and r.wait_seconds == 4.0
+    assert r.talk_seconds == 25.05
+
+
+L2 = "1700000020.11"
+
+
+def consultation(linkedid: str = L2) -> list[dict[str, Any]]:
+    """1001's phone calls 1002 while the caller is on hold: a call of its own."""
+    return [{**ev("Newchannel", 20.0, L2, Channel="PJSIP/1001-00000005", CallerIDNum="1001",
+                  Exten="1002"), "Linkedid": L2},
+            {**ev("Newstate", 20.0, L2, ChannelStateDesc="Up"), "Linkedid": L2},
+            {**ev("Newchannel", 20.1, "1700000020.12", Channel="PJSIP/1002-00000006"),
+             "Linkedid": L2},
+            {**ev("Newstate", 21.0, "1700000020.12", ChannelStateDesc="Up"), "Linkedid": L2}]
+
+
+def attended(result: str = "Success", **swap: str) -> dict[str, Any]:
+    return {"Event": "AttendedTransfer", "Timestamp": "1700000030.0", "Result": result,
+            "OrigTransfererChannel": "PJSIP/1001-00000001", "OrigTransfererLinkedid": L,
+            "SecondTransfererChannel": "PJSIP/1001-00000005", "SecondTransfererLinkedid": L2,
+            "TransfereeChannel": "Local/1001@hotline-agent-dial-1;2",
+            "TransferTargetChannel": "PJSIP/1002-00000006", "DestType": "Bridge", **swap}
+
+
+def _after_transfer(moved_linkedid: str) -> list[dict[str, Any]]:
+    """1001's two channels hang up; 1002's channel (reporting `moved_linkedid`: its own call's
+    or, relinked by the bridge, the caller's) talks to the caller until the caller hangs up."""
+    return [ev("Hangup", 30.01, AGENT_UID, Cause="16"),
+            {**ev("Hangup", 30.02, L2, Cause="16"), "Linkedid": L2},
+            ev("AgentComplete", 50.0, MemberName="1001", Reason="caller"),
+            ev("Hangup", 50.1, L, Cause="16"), ev("Hangup", 50.1, LOCAL_UID),
+            {**ev("Hangup", 50.2, "1700000020.12", Cause="16"), "Linkedid": moved_linkedid}]
+
+
+@pytest.mark.parametrize("moved", [L2, L])
+def test_attended_transfer_folds_the_consultation_into_one_record(moved: str) -> None:
+    events = [*answered(), ev("Hold", 15.0, AGENT_UID), *consultation(), attended(),
+              *_after_transfer(moved)]
+    [r] = feed_all(events)  # one record: the consultation call is part of the caller's
+    assert r.linkedid == L and r.caller == "13900000000"
+    assert r.agent == "1001" and r.agents == ["1001", "1002"]
+    assert r.hold_seconds == 15.01  # from the hold until 1001's phone left the call
+    assert r.talk_seconds == 45.0
+    assert "PJSIP/1002-00000006" in [leg.channel for leg in r.legs]
+
+
+def test_attended_transfer_completed_from_the_consultation_call() -> None:
+    """The phone may send the REFER on the colleague's call: the older call still survives."""
+    swapped = attended(OrigTransfererLinkedid=L2, SecondTransfererLinkedid=L,
+                       TransfereeChannel="PJSIP/1002-00000006",
+                       TransferTargetChannel="Local/1001@hotline-agent-dial-1;2")
+    [r] = feed_all([*answered(), *consultation(), swapped, *_after_transfer(L2)])
+    assert r.linkedid == L and r.agents == ["1001", "1002"]
+
+
+def test_a_failed_attended_transfer_leaves_two_calls() -> None:
+    events = [*answered(), *consultation(), attended(result="Fail"),
+              {**ev("Hangup", 31.0, "1700000020.12", Cause="16"), "Linkedid": L2},
+              {**ev("Hangup", 31.1, L2, Cause="16"), "Linkedid": L2},
+              ev("AgentComplete", 50.0, MemberName="1001"), *hangup(50.1, AGENT_UID, LOCAL_UID)]
+    consult, call = feed_all(events)
+    assert consult.linkedid == L2 and call.linkedid == L and call.agents == ["1001"]
