@@ -191,6 +191,16 @@ def test_hold_plays_the_message_between_music_and_counts_hold_seconds(on_floor: 
     again = window(h0 + message + PASSAGE + 0.3, h0 + 2 * message + PASSAGE - 0.3)
     assert _level(again) > -35 and _share(again, MUSIC_TONE) < 0.1
 
+    # The recording goes on through the hold: the caller on the left all along, the agent on
+    # the right before and after, never during it.
+    recorded = floor.ami.wait_for(mark, user_event("HotlineRecording"))
+    data, rate = floor.recording(record)
+    r0 = _ts(recorded)
+    assert audio.tone_share(data, rate, 0, 1.0, h1 - r0 + 2.0, CALLER_TONE) > 0.8
+    assert audio.tone_share(data, rate, 1, h0 - r0 - 1.5, h0 - r0 - 0.2, AGENT_TONE) > 0.8
+    assert audio.tone_share(data, rate, 1, h0 - r0 + 0.3, h1 - r0 - 0.3, AGENT_TONE) < 0.02
+    assert audio.tone_share(data, rate, 1, h1 - r0 + 0.5, h1 - r0 + 2.5, AGENT_TONE) > 0.8
+
 
 def _prompt_seconds(floor: Floor, name: str) -> float:
     import soundfile as sf
