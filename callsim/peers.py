@@ -137,13 +137,16 @@ PHONE_SCENARIOS = {
     "noanswer": "agent_noanswer.xml",
     "hold": "agent_hold.xml",  # actions: hold_after, hold_for (ms)
     "transfer": "agent_transfer.xml",  # actions: transfer_after (ms), transfer_to (number)
+    # actions: consult_after, consult_for (ms), transfer_to (number)
+    "attended": "agent_attended.xml",
 }
 
 
 class AgentPhone:
     """An agent's SIP phone: registers with its 工号 and password, then answers every call
     (mode "answer"), lets every call ring out ("noanswer"), answers and puts the caller on
-    hold for a while ("hold", issue 8) or answers and blind-transfers the caller ("transfer")."""
+    hold for a while ("hold", issue 8), answers and blind-transfers the caller ("transfer") or
+    transfers it attended ("attended": hold, call the colleague, REFER with Replaces)."""
 
     def __init__(self, server: str, number: str, password: str, local_ip: str, audio: Path,
                  mode: str = "answer", port: int = 5070, workdir: Path | None = None,
@@ -178,8 +181,12 @@ class AgentPhone:
         if register:
             self.register()
         scenario = _scenario(PHONE_SCENARIOS[self.mode], self.workdir, self.audio,
-                             values=self.actions)
-        cmd = [_sipp(), self.server, "-sf", scenario,
+                             values={"agent": self.number, **self.actions})
+        # Attended transfer: the phone's own call to the colleague is challenged (digest), and
+        # SIPp answers the REFER's progress NOTIFYs itself (-aa).
+        extra = (["-au", self.number, "-ap", self.password, "-aa"]
+                 if self.mode == "attended" else [])
+        cmd = [_sipp(), self.server, "-sf", scenario, *extra,
                "-i", self.local_ip, "-p", str(self.port), "-mi", self.local_ip,
                "-mp", str(free_port(self.local_ip)), "-nostdin", "-trace_err", "-bind_local",
                *(["-trace_msg"] if self.trace_messages else [])]

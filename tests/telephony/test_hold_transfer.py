@@ -7,7 +7,10 @@ caller whose received RTP is captured on the wire.
 - Hold: what the caller received during the hold is the message, music, the message again,
   never the agent; `hold_seconds` is the hold's length within 1 s.
 - Blind transfer 1001 -> 1002: one record with `agents` [1001, 1002] and one recording whose
-  right channel is 1001's voice before the transfer and 1002's after it."""
+  right channel is 1001's voice before the transfer and 1002's after it; the caller hears 1002
+  on the wire as soon as 1002 answers.
+- Attended transfer (hold, call 1002 from the phone, REFER with Replaces): the consultation
+  call folds into the caller's: one record, agents [1001, 1002], hold time, one recording."""
 
 from __future__ import annotations
 
@@ -269,3 +272,45 @@ def test_blind_transfer_keeps_one_record_and_one_recording(on_floor: Floor) -> N
     assert audio.tone_share(data, rate, 1, *after, OTHER_AGENT_TONE) > 0.8
     assert audio.tone_share(data, rate, 1, moved_at - r0 + 0.3, end - r0, AGENT_TONE) < 0.02
     assert audio.tone_share(data, rate, 0, 1.0, end - r0 - 0.5, CALLER_TONE) > 0.8
+
+
+def test_attended_transfer_keeps_one_record(on_floor: Floor) -> None:
+    """Agent 1001 holds the caller, calls 1002 from the phone, talks, completes the transfer
+    (REFER with Replaces): one record with agents [1001, 1002], 1002 on the recording after."""
+    floor = on_floor
+    floor.phone("1001", AGENT_TONE, mode="attended", consult_after="5000",
+                consult_for="3000", transfer_to="1002")
+    floor.phone("1002", OTHER_AGENT_TONE)
+    _wait_reachable(floor, "1001")
+    _wait_reachable(floor, "1002")
+    mark, since = floor.ami.mark(), time.time()
+    completed, output = floor.call("13900000803", talk_seconds=26)
+    assert completed, output
+    record = floor.api.wait_record("13900000803", since)
+
+    done = floor.ami.wait_for(mark, _event("AttendedTransfer", Result="Success"))
+    consult = done["SecondTransfererLinkedid"]
+    assert done["OrigTransfererLinkedid"] == record["linkedid"] != consult
+    # One record: the consultation call (1001's phone calling 1002) is part of the caller's.
+    assert floor.api.client.get("/calls", params={"caller": "13900000803"}).json()["total"] == 1
+    own = floor.api.client.get("/calls", params={"caller": "1001"}).json()["items"]
+    assert not [c for c in own if c["linkedid"] == consult]
+    assert record["agent"] == "1001" and record["agents"] == ["1001", "1002"]
+    assert record["disposition"] == "answered"
+    held = floor.ami.wait_for(mark, _event("Hold", Linkedid=record["linkedid"]))
+    assert abs(record["hold_seconds"] - (_ts(done) - _ts(held))) < 0.2
+    assert 2.5 < record["hold_seconds"] < 6.0  # held while consulting 1002 (3 s + its ring)
+    assert {leg["channel"].rsplit("-", 1)[0] for leg in record["legs"]} >= {
+        "PJSIP/trunk", "PJSIP/1001", "PJSIP/1002"}
+
+    # The one recording: 1001 before the hold, 1002 after the transfer, never 1001 again.
+    recorded = floor.ami.wait_for(mark, user_event("HotlineRecording"))
+    data, rate = floor.recording(record)
+    r0, end, moved = _ts(recorded), _t(record, "ended_at"), _ts(done)
+    a_in = _ts(floor.ami.wait_for(mark, lambda e: e.get("Event") == "BridgeEnter"
+                                  and e.get("Channel", "").startswith("PJSIP/1001-")))
+    assert audio.tone_share(data, rate, 1, a_in - r0 + 0.3, _ts(held) - r0 - 0.2,
+                            AGENT_TONE) > 0.8
+    assert audio.tone_share(data, rate, 1, moved - r0 + 2.0, end - r0 - 0.5,
+                            OTHER_AGENT_TONE) > 0.8
+    assert audio.tone_share(data, rate, 1, moved - r0 + 0.5, end - r0, AGENT_TONE) < 0.02
