@@ -151,10 +151,11 @@ class AgentPhone:
     def __init__(self, server: str, number: str, password: str, local_ip: str, audio: Path,
                  mode: str = "answer", port: int = 5070, workdir: Path | None = None,
                  trace_messages: bool = False,
-                 actions: Mapping[str, str] | None = None) -> None:
+                 actions: Mapping[str, str] | None = None, calls: int | None = None) -> None:
         if mode not in PHONE_SCENARIOS:
             raise ValueError(f"mode {mode!r} is not one of {', '.join(PHONE_SCENARIOS)}")
         self.actions = dict(actions or {})
+        self.calls = calls  # handle this many calls, then stop answering (None: any number)
         self.server, self.number, self.password = server, number, password
         self.local_ip, self.port, self.audio, self.mode = local_ip, port, audio, mode
         # SIPp's -trace_msg: every message the phone sees, in *_messages.log in workdir (a
@@ -186,6 +187,8 @@ class AgentPhone:
         # SIPp answers the REFER's progress NOTIFYs itself (-aa).
         extra = (["-au", self.number, "-ap", self.password, "-aa"]
                  if self.mode == "attended" else [])
+        if self.calls is not None:
+            extra += ["-m", str(self.calls)]
         cmd = [_sipp(), self.server, "-sf", scenario, *extra,
                "-i", self.local_ip, "-p", str(self.port), "-mi", self.local_ip,
                "-mp", str(free_port(self.local_ip)), "-nostdin", "-trace_err", "-bind_local",

@@ -50,14 +50,14 @@ class Floor:
     base: Path
     phones: list[AgentPhone] = field(default_factory=list)
 
-    def phone(self, number: str, voice: float, mode: str = "answer",
+    def phone(self, number: str, voice: float, mode: str = "answer", calls: int | None = None,
               **actions: str) -> AgentPhone:
         agent = self.settings.agent(number)
         assert agent is not None
         ip = PHONE_IPS[number]
         phone = AgentPhone(self.settings.sip.bind, number, agent.password, ip,
                            tone(voice, self.base), mode=mode,
-                           port=free_port(socket.SOCK_DGRAM, ip), actions=actions,
+                           port=free_port(socket.SOCK_DGRAM, ip), actions=actions, calls=calls,
                            workdir=self.base / f"phone-{number}-{time.monotonic_ns()}")
         self.phones.append(phone.start())
         return phone
@@ -272,6 +272,32 @@ def test_blind_transfer_keeps_one_record_and_one_recording(on_floor: Floor) -> N
     assert audio.tone_share(data, rate, 1, *after, OTHER_AGENT_TONE) > 0.8
     assert audio.tone_share(data, rate, 1, moved_at - r0 + 0.3, end - r0, AGENT_TONE) < 0.02
     assert audio.tone_share(data, rate, 0, 1.0, end - r0 - 0.5, CALLER_TONE) > 0.8
+
+
+def test_blind_transfer_back_to_the_queue(on_floor: Floor) -> None:
+    """Agent 1001 transfers the caller to the hotline number: back in the queue, 1002 takes
+    it (1001's phone answers one call only). Still one record, agents [1001, 1002]."""
+    floor = on_floor
+    floor.phone("1001", AGENT_TONE, mode="transfer", calls=1, transfer_after="4000",
+                transfer_to=floor.settings.hotline.number)
+    floor.phone("1002", OTHER_AGENT_TONE)
+    _wait_reachable(floor, "1001")
+    _wait_reachable(floor, "1002")
+    mark, since = floor.ami.mark(), time.time()
+    completed, output = floor.call("13900000804", talk_seconds=26)
+    assert completed, output
+    record = floor.api.wait_record("13900000804", since)
+    floor.ami.wait_for(mark, user_event("HotlineTransfer", Target="queue"))
+    assert floor.api.client.get("/calls", params={"caller": "13900000804"}).json()["total"] == 1
+    assert record["agent"] == "1001" and record["agents"] == ["1001", "1002"]
+    assert record["disposition"] == "answered" and record["wait_seconds"] < 3
+    again = [e for e in floor.ami.since(mark) if e.get("Event") == "AgentConnect"]
+    assert [e["MemberName"] for e in again] == ["1001", "1002"]
+    data, rate = floor.recording(record)
+    recorded = floor.ami.wait_for(mark, user_event("HotlineRecording"))
+    r0, end = _ts(recorded), _t(record, "ended_at")
+    assert audio.tone_share(data, rate, 1, _ts(again[1]) - r0 + 6.0, end - r0 - 0.5,
+                            OTHER_AGENT_TONE) > 0.8
 
 
 def test_attended_transfer_keeps_one_record(on_floor: Floor) -> None:
