@@ -3,6 +3,8 @@ a hold reported on two channels, a hold still running at hangup, a transfer's ne
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -209,3 +211,36 @@ def test_a_failed_attended_transfer_leaves_two_calls() -> None:
               ev("AgentComplete", 50.0, MemberName="1001"), *hangup(50.1, AGENT_UID, LOCAL_UID)]
     consult, call = feed_all(events)
     assert consult.linkedid == L2 and call.linkedid == L and call.agents == ["1001"]
+
+
+# -- captured from the real Asterisk (tests/telephony/test_hold_transfer.py) ------------------
+DATA = Path(__file__).with_name("data")
+
+
+def _captured(name: str) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = json.loads(
+        (DATA / f"{name}_transfer_events.json").read_text(encoding="utf-8"))
+    return events
+
+
+def test_captured_blind_transfer() -> None:
+    [r] = feed_all(_captured("blind"))
+    assert r.agent == "1001" and r.agents == ["1001", "1002"]
+    assert r.disposition == "answered" and r.hold_seconds == 0.0
+    assert 21 < r.talk_seconds < 23 and r.wait_seconds < 2
+    assert [leg.channel.rsplit("-", 1)[0] for leg in r.legs][-1] == "PJSIP/1002"
+
+
+def test_captured_attended_transfer() -> None:
+    events = _captured("attended")
+    [r] = feed_all(events)  # the consultation call is not a record of its own
+    assert r.agent == "1001" and r.agents == ["1001", "1002"]
+    assert 3.5 < r.hold_seconds < 4.5 and 23 < r.talk_seconds < 25
+    assert len({leg.uniqueid for leg in r.legs}) == len(r.legs) == 6
+    # Without the transfer event the colleague's channel, relinked to the caller's call by
+    # Asterisk, would leave the consultation call open for ever.
+    tracker = CallTracker()
+    for e in events:
+        if e.get("Event") != "AttendedTransfer":
+            tracker.feed(e, 0.0)
+    assert len(tracker.calls) == 1
