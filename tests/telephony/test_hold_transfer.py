@@ -300,6 +300,29 @@ def test_blind_transfer_back_to_the_queue(on_floor: Floor) -> None:
                             OTHER_AGENT_TONE) > 0.8
 
 
+def test_a_colleague_who_does_not_answer_sends_the_caller_back(on_floor: Floor) -> None:
+    """1002 lets the transfer ring out: the caller goes back to the queue and, nobody taking
+    it there within max_wait, to voicemail; never dropped. One record, agents [1001]."""
+    floor = on_floor
+    floor.phone("1001", AGENT_TONE, mode="transfer", calls=1, transfer_after="4000",
+                transfer_to="1002")
+    floor.phone("1002", OTHER_AGENT_TONE, mode="noanswer")
+    _wait_reachable(floor, "1001")
+    _wait_reachable(floor, "1002")
+    mark, since = floor.ami.mark(), time.time()
+    wait = floor.settings.queue.ring_timeout + floor.settings.queue.max_wait
+    completed, output = floor.call("13900000805", talk_seconds=wait + 16)
+    assert completed, output  # the caller hung up itself: the hotline never dropped it
+    end = floor.ami.wait_for(mark, user_event("HotlineTransferEnd", Target="1002"))
+    assert end["Status"] == "NOANSWER"
+    floor.ami.wait_for(mark, user_event("HotlineTransfer", Target="queue"))
+    floor.ami.wait_for(mark, user_event("HotlineVoicemail"), timeout=wait + 10)
+    record = floor.api.wait_record("13900000805", since)
+    assert floor.api.client.get("/calls", params={"caller": "13900000805"}).json()["total"] == 1
+    assert record["agent"] == "1001" and record["agents"] == ["1001"]
+    assert record["hangup_by"] == "caller"
+
+
 def test_attended_transfer_keeps_one_record(on_floor: Floor) -> None:
     """Agent 1001 holds the caller, calls 1002 from the phone, talks, completes the transfer
     (REFER with Replaces): one record with agents [1001, 1002], 1002 on the recording after."""
