@@ -47,6 +47,10 @@ class CallRecord:
     partial: bool = False  # some events were missed (bridge restarted or disconnected)
     direction: Direction = Direction.INBOUND
     source: RecordSource = RecordSource.LIVE  # issue 13: live, reconciled (from CEL)
+    # issue 8 (R9): seconds the caller spent on hold (all holds), and every agent who talked
+    # to the caller, in order (a transfer adds one; `agent` stays the first).
+    hold_seconds: float = 0.0
+    agents: list[str] = field(default_factory=list)
 
 
 def record_to_dict(record: CallRecord) -> dict[str, Any]:

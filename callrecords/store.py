@@ -246,6 +246,7 @@ def _fill(call: Call, r: CallRecord) -> None:
     call.partial = r.partial
     call.direction = r.direction
     call.source = r.source
+    call.hold_seconds, call.agents = r.hold_seconds, list(r.agents)
     call.legs = [
         CallLeg(uniqueid=leg.uniqueid, channel=leg.channel, caller=leg.caller,
                 started_at=_utc(leg.started_at), answered_at=_utc(leg.answered_at),

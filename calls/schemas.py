@@ -87,6 +87,10 @@ class CallOut(BaseModel):
     recording_error: str | None
     qa_flags: dict[str, Any] | None
     legs: list[Leg]
+    # issue 8 (R9): seconds on hold (every hold of the call), and every agent who talked to the
+    # caller in order (a transfer adds one); `agent` is the first.
+    hold_seconds: float
+    agents: list[str]
     # issue 13: `live` (the bridge followed the call), `reconciled` (built afterwards from
     # Asterisk's CEL: the bridge was down or disconnected), `imported` (hotline calls import)
     source: RecordSource = RecordSource.LIVE
@@ -116,6 +120,8 @@ class CallOut(BaseModel):
             recording=recording, recording_error=call.recording_error,
             qa_flags=_without_server_paths(call.qa_flags),
             legs=[Leg.of(leg, tz) for leg in call.legs],
+            hold_seconds=call.hold_seconds or 0.0,
+            agents=list(call.agents or ([call.agent] if call.agent else [])),
             source=call.source or RecordSource.LIVE,
         )
 

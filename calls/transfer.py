@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Annotated, Any, TextIO
 
 import soundfile as sf
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -81,6 +81,9 @@ class CallIn(BaseModel):
     source: RecordSource = RecordSource.IMPORTED  # an export's line keeps what it said
     legs: list[LegIn] = []
     recording_file: str | None = None
+    # issue 8: absent in history exported before hold and transfer were followed
+    hold_seconds: float = Field(0.0, ge=0)
+    agents: list[Annotated[str, Field(min_length=1, max_length=16)]] | None = None
 
 
 @dataclass
@@ -238,6 +241,9 @@ def _row(line: CallIn, base: Path, recordings_dir: Path, tz: tzinfo,
         "recording_path": None, "recording_duration": None, "recording_channels": None,
         "recording_sha256": None, "recording_error": line.recording_error,
         "qa_flags": line.qa_flags, "source": line.source,
+        "hold_seconds": line.hold_seconds,
+        "agents": line.agents if line.agents is not None else (
+            [line.agent] if line.agent else []),
     }
     if line.recording_file is not None:
         started = line.started_at if line.started_at.tzinfo else line.started_at.replace(

@@ -20,6 +20,7 @@ from callrecords.store import CallStore
 from domain.clock import Clock, system_clock
 from domain.workcal import calendar_warnings, local_time
 from hotline.bridge import Bridge
+from pbx.holdmusic import render_hold_music
 from pbx.layout import Instance
 from pbx.process import Asterisk
 from pbx.prompts import render_prompts
@@ -118,6 +119,8 @@ def prepare(settings: Settings, progress: Callable[[str], None] = print,
     render_config(settings, instance)
     install_fallback(settings, instance)
     made = render_prompts(settings, instance)
+    if render_hold_music(settings, instance):
+        made.append("hold music")
     if made:
         progress(f"prompts rendered: {', '.join(made)}")
     return instance

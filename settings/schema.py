@@ -136,6 +136,15 @@ class Outbound(_Section):
     ring_timeout: int = Field(60, ge=5, le=300)  # how long the far end may ring
 
 
+class Hold(_Section):
+    """Music on hold when an agent holds the caller (R9, issue 8): the `hold` prompt, then a
+    passage of music, then the prompt again. The music is cut into passages of
+    `passage_seconds` from the WAV files of `music_dir` ("" : Asterisk's own music)."""
+
+    music_dir: str = ""
+    passage_seconds: int = Field(30, ge=3, le=600)
+
+
 def _host_port(v: str) -> str:
     host, sep, port = v.rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
@@ -215,6 +224,8 @@ class Prompts(_Section):
     presence_paused: str = "已暂停。"
     presence_resumed: str = "已恢复。"
     presence_refused: str = "操作无效。"
+    # R9: what a caller on hold hears between passages of music (issue 8).
+    hold: str = "请您稍等,听不到我的声音,请不要挂机"
     voice: str = "cmn"
     # Recorded WAVs named like the prompts (greeting.wav ...) in this folder replace the speech.
     custom_dir: str = "prompts"
@@ -423,6 +434,7 @@ class Settings(_Section):
     features: Features = Features()
     reconcile: Reconcile = Reconcile()
     supervisor: Supervisor = Supervisor()
+    hold: Hold = Hold()
 
     @model_validator(mode="after")
     def _unique_agents(self) -> Settings:
