@@ -317,6 +317,20 @@ class Tickets(_Section):
         return v
 
 
+def _privacy_role(v: str) -> str:
+    return v if v == "agent" else _role(v)
+
+
+class Privacy(_Section):
+    """R26: which roles see customers' numbers and names in full. Every other role gets them
+    masked (domain.privacy), except an agent token on its own calls and tickets, and may not
+    search by number (403 privacy.number_filter_forbidden)."""
+
+    # Roles as tokens carry them; "agent" stands for every agent:<工号> token.
+    unmasked_roles: list[Annotated[str, AfterValidator(_privacy_role)]] = Field(
+        default_factory=lambda: ["admin", "supervisor", "qa", "ticket"])
+
+
 class Settings(_Section):
     company: Company
     hotline: Hotline
@@ -338,6 +352,7 @@ class Settings(_Section):
     qa: Qa = Qa()
     tickets: Tickets = Tickets()
     outbound: Outbound = Outbound()
+    privacy: Privacy = Privacy()
 
     @model_validator(mode="after")
     def _unique_agents(self) -> Settings:

@@ -186,3 +186,18 @@ def test_without_recording_file_a_call_has_no_recording(
     exported = _export()[0]
     assert exported["recording"] is None
     assert exported["started_at"] == "2026-11-23T10:00:00.000+08:00"  # naive = company zone
+
+
+def test_a_masked_export_hides_customers_numbers_and_names(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = _use(monkeypatch, tmp_path)
+    for record in _records():
+        store.save(record)
+    full, masked = _export(), _export("--masked")
+    assert full[0]["caller"] == "13800000001"  # a backup keeps them (R12)
+    first = masked[0]
+    assert isinstance(first, dict)
+    assert (first["caller"], first["caller_name"], first["called"]) == (
+        "138****0001", "王*", "4008001234")
+    assert [leg["caller"] for leg in first["legs"]] == ["138****0001", "4008001234"]  # type: ignore[index]
+    assert [c["caller"] for c in masked] == ["138****0001", "138****0002", "138****0003"]
