@@ -16,6 +16,7 @@ from calls.plugin import CallsPlugin
 from calls.spool import Spool
 from domain.clock import Clock, system_clock
 from domain.qa_thresholds import AnalysisConfig
+from hotline.retention import PurgeJob, Purger
 from ivr.agi_server import RoutingServer
 from ivr.ami import AmiClient
 from ivr.ami_events import EventDispatcher
@@ -61,6 +62,10 @@ class Bridge:
         self.callbacks.attach(self.events)
         self.breaches = BreachWatcher(desk, settings.tickets.webhook_url,
                                       ZoneInfo(settings.company.timezone))
+        # Issue 13 item 6: the daily retention purge, on the one clock.
+        self.retention = PurgeJob(
+            Purger(store, Path(settings.storage.recordings_dir), settings.retention), clock,
+            ZoneInfo(settings.company.timezone))
         self._server: asyncio.Server | None = None
         self.asterisk_version = installed_version(instance.root)  # recorded at provision
 
@@ -70,6 +75,7 @@ class Bridge:
         self.calls.start()
         self.weekly.start()
         self.breaches.start()
+        self.retention.start()
         self.ami.connect()
         await self.ami.wait_login(timeout=10)
 
@@ -81,6 +87,7 @@ class Bridge:
         await self.voicemail_tickets.stop()
         await self.breaches.stop()
         await self.callbacks.stop()
+        await self.retention.stop()
         self.ami.close()
 
     def health(self) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from hotline.calls_cli import app as calls_app
+from hotline.purge_cli import purge
 from hotline.tokens_cli import app as tokens_app
 from recordings.analysis.cli import app as recordings_app
 from settings import ConfigError, Settings, load_settings
@@ -26,6 +27,7 @@ app.add_typer(asterisk_app, name="asterisk")
 app.add_typer(recordings_app, name="recordings")
 app.add_typer(calls_app, name="calls")
 app.add_typer(tokens_app, name="tokens")
+app.command("purge")(purge)
 
 ConfigOption = Annotated[Path | None, typer.Option(
     "--config", "-c", metavar="FILE",

@@ -331,6 +331,17 @@ class Privacy(_Section):
         default_factory=lambda: ["admin", "supervisor", "qa", "ticket"])
 
 
+class Retention(_Section):
+    """Issue 13 item 6 (R26): days each kind is kept (domain.retention); 0 keeps it forever.
+    The purge runs daily at `purge_at`, company time, in the service (hotline up)."""
+
+    recordings: int = Field(0, ge=0, le=36500)
+    call_records: int = Field(0, ge=0, le=36500)
+    tickets: int = Field(0, ge=0, le=36500)
+    audit: int = Field(0, ge=0, le=36500)
+    purge_at: str = Field("03:30", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
 class Settings(_Section):
     company: Company
     hotline: Hotline
@@ -353,6 +364,7 @@ class Settings(_Section):
     tickets: Tickets = Tickets()
     outbound: Outbound = Outbound()
     privacy: Privacy = Privacy()
+    retention: Retention = Retention()
 
     @model_validator(mode="after")
     def _unique_agents(self) -> Settings:
