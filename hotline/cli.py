@@ -83,11 +83,20 @@ def up(config: ConfigOption = None,
        external_asterisk: Annotated[bool, typer.Option(
            "--external-asterisk",
            help="Asterisk is run by someone else (docker/compose.yaml) on the rendered "
-           "instance folder: only render into it and wait for it.")] = False) -> None:
+           "instance folder: only render into it and wait for it.")] = False,
+       demo: Annotated[bool, typer.Option(
+           "--demo",
+           help="A try-out on this machine: accept the example secrets (change-me...) of "
+           "the embedded defaults and hotline.example.toml, with a warning, as long as every "
+           "port is on loopback. Without it they are refused.")] = False) -> None:
     """Provision if needed, start Asterisk, the bridge and the API; Ctrl-C stops them all."""
-    from hotline.service import serve
+    from hotline.service import ServiceError, refuse_example_secrets, serve
 
     settings = _settings(config, verbose)
+    try:
+        refuse_example_secrets(settings, demo)
+    except ServiceError as e:
+        _fail(str(e), verbose, code=2)
     _logging(verbose)
     try:
         asyncio.run(serve(settings, progress=_progress, external_asterisk=external_asterisk))
