@@ -205,3 +205,12 @@ class ClockState(enum.StrEnum):
     RUNNING = "running"
     MET = "met"
     BREACHED = "breached"  # due passed before it was met; stays so when met late
+
+
+# -- SIP doors (issue 13): words of the hotline_sip_rejected_total metric --------------------
+class SipRejection(enum.StrEnum):
+    """Why a SIP request was turned away (the metric's `reason` label)."""
+
+    UNKNOWN_SOURCE = "unknown_source"  # an INVITE from neither the carrier nor an agent
+    AUTH_FAILED = "auth_failed"  # a wrong password (Asterisk's security events)
+    BANNED = "banned"  # an address banned after repeated failures

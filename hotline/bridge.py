@@ -27,6 +27,7 @@ from qa.weekly import WeeklyDrafter
 from recordings.finaliser import RecordingFinaliser
 from settings import Settings
 from settings.policy import policy_from_settings
+from sipguard.plugin import SipGuard
 from tickets.callbacks import Callbacks
 from tickets.desk import desk_from_settings
 from tickets.plugin import VoicemailTickets
@@ -62,6 +63,9 @@ class Bridge:
         self.callbacks.attach(self.events)
         self.breaches = BreachWatcher(desk, settings.tickets.webhook_url,
                                       ZoneInfo(settings.company.timezone))
+        # Issue 13: INVITEs from unknown sources counted (the dialplan rejects them).
+        self.sip_guard = SipGuard()
+        self.sip_guard.attach(self.events)
         # Issue 13 item 6: the daily retention purge, on the one clock.
         self.retention = PurgeJob(
             Purger(store, Path(settings.storage.recordings_dir), settings.retention), clock,

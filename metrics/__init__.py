@@ -7,7 +7,7 @@ from __future__ import annotations
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 
 __all__ = ["API_REQUESTS", "CALLS", "CONTENT_TYPE_LATEST", "OUTBOUND_REFUSED",
-           "RECORDING_FAILURES", "RECORDS", "ROUTING_DECISIONS", "exposition"]
+           "RECORDING_FAILURES", "RECORDS", "ROUTING_DECISIONS", "SIP_REJECTED", "exposition"]
 
 CALLS = Counter("hotline_calls_total", "Finished calls, by route, disposition and decider",
                 ["route", "disposition", "decided_by"])
@@ -26,6 +26,10 @@ API_REQUESTS = Counter("hotline_api_requests_total", "API requests by route and 
 OUTBOUND_REFUSED = Counter("hotline_outbound_refused_total",
                            "Agents' outbound calls refused by the [outbound] rules, by reason "
                            "(agent_not_permitted, number_not_allowed)", ["reason"])
+
+SIP_REJECTED = Counter("hotline_sip_rejected_total",
+                       "SIP requests turned away (issue 13), by reason (domain.status."
+                       "SipRejection: unknown_source, auth_failed, banned)", ["reason"])
 
 
 def exposition() -> bytes:

@@ -1,0 +1,89 @@
+"""The SIP doors (issue 13) through the real Asterisk, on a hotline instance of its own:
+INVITEs from neither the carrier nor an agent are rejected (403), announced, counted in
+/metrics and kept out of the call records; the carrier is the carrier by address only."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from callsim.probe import knock
+from pbx.layout import Instance
+from pbx.provision import provision
+from settings import Settings, load_settings
+from tests.telephony.conftest import CONFIG
+from tests.telephony.harness import AmiObserver, Api, Service, user_event
+from tests.telephony.ports import service_env
+
+pytestmark = pytest.mark.asterisk
+STRANGER = "127.0.0.77"  # neither a trunk host nor an agent's phone
+
+
+@dataclass
+class Doors:
+    settings: Settings
+    ami: AmiObserver
+    api: Api
+    base: Path
+
+    def metric(self, reason: str) -> float:
+        text = httpx.get(f"http://{self.settings.api.bind}/metrics", timeout=10).text
+        found = re.search(rf'^hotline_sip_rejected_total{{reason="{reason}"}} (\S+)$', text,
+                          re.MULTILINE)
+        return float(found.group(1)) if found else 0.0
+
+
+@pytest.fixture(scope="module")
+def doors(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Doors]:
+    base = tmp_path_factory.mktemp("doors")
+    env = {**service_env(base, "test-doors"),
+           "HOTLINE_PROMPTS__CUSTOM_DIR": str(base / "prompts")}
+    settings = load_settings(CONFIG, environ=env)
+    provision(Instance.of(settings))
+    service = Service(CONFIG, env, settings, base / "service.log")
+    service.start()
+    ami = AmiObserver(settings)
+    try:
+        yield Doors(settings, ami, Api(settings), base)
+    finally:
+        ami.close()
+        service.stop()
+
+
+def test_an_unknown_invite_is_rejected_counted_and_not_recorded(doors: Doors) -> None:
+    before = doors.metric("unknown_source")
+    mark, since = doors.ami.mark(), time.time()
+    answer = knock(doors.settings.sip.bind, STRANGER, "INVITE", "13900000077",
+                   target=doors.settings.hotline.number)
+    assert answer.codes == [403], answer.replies
+    event = doors.ami.wait_for(mark, user_event("HotlineSipRejected", Reason="unknown_source"))
+    assert event["Peer"].startswith(STRANGER) and event["Number"] == doors.settings.hotline.number
+    deadline = time.monotonic() + 5
+    while doors.metric("unknown_source") < before + 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert doors.metric("unknown_source") == before + 1
+    time.sleep(1.0)  # a record, if one were written, would be there by now
+    calls = doors.api.client.get("/calls", params={"caller": "13900000077"}).json()
+    assert calls["total"] == 0 and time.time() > since
+
+
+def test_saying_from_trunk_does_not_make_one_the_carrier(doors: Doors) -> None:
+    mark = doors.ami.mark()
+    answer = knock(doors.settings.sip.bind, STRANGER, "INVITE", "trunk",
+                   target=doors.settings.hotline.number)
+    assert answer.codes == [403], answer.replies
+    doors.ami.wait_for(mark, user_event("HotlineSipRejected", Reason="unknown_source"))
+    assert not any(e.get("UserEvent") == "HotlineRoute" for e in doors.ami.since(mark))
+
+
+def test_saying_from_an_agent_gets_a_challenge_not_a_call(doors: Doors) -> None:
+    mark = doors.ami.mark()
+    answer = knock(doors.settings.sip.bind, STRANGER, "INVITE", "1001", target="1002")
+    assert answer.codes == [401], answer.replies
+    assert not any(e.get("Event") == "Newchannel" for e in doors.ami.since(mark))
