@@ -59,7 +59,12 @@ class Bridge:
             desk, Path(settings.storage.recordings_dir).resolve(), instance.host,
             instance.voicemail / "hotline" / settings.voicemail.mailbox / "INBOX")
         self.voicemail_tickets.attach(self.events)
-        self.callbacks = Callbacks(self.ami, desk, settings.queue.ring_timeout)
+        # Issue 13 item 9: callbacks originate on a login of their own (the bridge's cannot);
+        # their events (OriginateResponse, UserEvents) still come through the dispatcher.
+        self.originate_ami = AmiClient(settings.ami.model_copy(update={
+            "username": settings.ami.originate_username,
+            "secret": settings.ami.originate_secret}), events="off")
+        self.callbacks = Callbacks(self.originate_ami, desk, settings.queue.ring_timeout)
         self.callbacks.attach(self.events)
         self.breaches = BreachWatcher(desk, settings.tickets.webhook_url,
                                       ZoneInfo(settings.company.timezone))
@@ -80,6 +85,7 @@ class Bridge:
         self.weekly.start()
         self.breaches.start()
         self.retention.start()
+        self.originate_ami.connect()
         self.ami.connect()
         await self.ami.wait_login(timeout=10)
 
@@ -92,6 +98,7 @@ class Bridge:
         await self.breaches.stop()
         await self.callbacks.stop()
         await self.retention.stop()
+        self.originate_ami.close()
         self.ami.close()
 
     def health(self) -> dict[str, Any]:

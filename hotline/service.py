@@ -84,6 +84,8 @@ def default_secrets(settings: Settings) -> list[str]:
              if a.password.startswith("change-me")]
     if settings.ami.secret.startswith("change-me"):
         found.append("ami.secret")
+    if settings.ami.originate_secret.startswith("change-me"):
+        found.append("ami.originate_secret")
     if any(token.startswith("change-me") for token in settings.api.tokens):
         found.append("api.tokens")
     return found

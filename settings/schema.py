@@ -162,6 +162,10 @@ class Ami(_Section):
     username: str = "hotline"
     secret: str = Field("change-me", min_length=4)
     timeout: float = Field(5.0, gt=0, le=120)  # every AMI action is bounded by this
+    # Issue 13 item 9: the one login that may originate calls (tickets' callbacks), apart from
+    # the bridge's, which follows calls and cannot originate or read configuration.
+    originate_username: str = Field("hotline-originate", pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    originate_secret: str = Field("change-me-originate", min_length=4)
 
 
 class Agi(_Section):

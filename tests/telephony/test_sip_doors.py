@@ -9,11 +9,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from callsim.probe import knock
+from ivr.ami_actions import endpoint_state
 from pbx.layout import Instance
 from pbx.provision import provision
 from settings import Settings, load_settings
@@ -87,3 +89,41 @@ def test_saying_from_an_agent_gets_a_challenge_not_a_call(doors: Doors) -> None:
     answer = knock(doors.settings.sip.bind, STRANGER, "INVITE", "1001", target="1002")
     assert answer.codes == [401], answer.replies
     assert not any(e.get("Event") == "Newchannel" for e in doors.ami.since(mark))
+
+
+def _reply(ami: AmiObserver, action: dict[str, str]) -> dict[str, Any]:
+    answer = ami.act(ami.ami.action(action, as_list=False))
+    return dict(answer[0] if isinstance(answer, list) else answer)
+
+
+def test_the_bridge_login_cannot_read_configuration_or_dial_out(doors: Doors) -> None:
+    """Issue 13 item 9: one leaked AMI secret must not give away every SIP digest (GetConfig
+    pjsip.conf), the AMI secrets (manager.conf) or calls through the carrier (Originate)."""
+    for name in ("pjsip.conf", "manager.conf"):
+        answer = _reply(doors.ami, {"Action": "GetConfig", "Filename": name})
+        assert (answer["Response"], answer["Message"]) == ("Error", "Permission denied")
+    answer = _reply(doors.ami, {"Action": "Originate", "Channel": "PJSIP/13900000000@trunk",
+                                "Application": "Wait", "Data": "1"})
+    assert (answer["Response"], answer["Message"]) == ("Error", "Permission denied")
+    for action in ("Command", "Reload", "ModuleLoad"):
+        answer = _reply(doors.ami, {"Action": action, "Command": "core show version",
+                                    "Module": "res_pjsip.so", "LoadType": "unload"})
+        assert answer["Message"] == "Permission denied", action
+    # What the bridge does use still works.
+    assert _reply(doors.ami, {"Action": "CoreShowChannels"})["Response"] == "Success"
+
+
+def test_the_originate_login_originates_and_reads_nothing(doors: Doors) -> None:
+    s = doors.settings
+    login = s.model_copy(update={"ami": s.ami.model_copy(update={
+        "username": s.ami.originate_username, "secret": s.ami.originate_secret})})
+    ami = AmiObserver(login)
+    try:
+        answer = _reply(ami, {"Action": "GetConfig", "Filename": "pjsip.conf"})
+        assert (answer["Response"], answer["Message"]) == ("Error", "Permission denied")
+        states = ami.act(endpoint_state(ami.ami, "1001"))
+        assert states == "Unavailable"  # no phone registered: and readable without `system`
+        answer = _reply(ami, {"Action": "Originate", "Channel": "PJSIP/1001"})
+        assert answer["Message"] != "Permission denied"  # refused for the missing fields only
+    finally:
+        ami.close()

@@ -24,6 +24,7 @@ def _own(tmp_path: Path) -> Path:
                    .replace('"change-me-1001"', '"x7-real-1001"')
                    .replace('"change-me-1002"', '"x7-real-1002"')
                    .replace('secret = "change-me"', 'secret = "x7-real-ami"')
+                   .replace('"change-me-originate"', '"x7-real-originate"')
                    .replace('"change-me-qa"', '"x7-real-qa-token"')
                    .replace('"change-me-admin"', '"x7-real-admin-token"'), encoding="utf-8")
     return own
@@ -42,7 +43,7 @@ def test_the_defaults_are_refused_in_one_line_saying_how_to_fix_it() -> None:
     assert "Traceback" not in proc.stderr
     [line] = proc.stderr.strip().splitlines()
     assert line.startswith("hotline: agents[0].password, agents[1].password, ami.secret, "
-                           "api.tokens still have their example value")
+                           "ami.originate_secret, api.tokens still have their example value")
     assert "--config" in line and "--demo" in line
     assert "provisioning" not in proc.stderr and "Asterisk up" not in proc.stderr
 
