@@ -21,6 +21,7 @@ from domain.clock import Clock, system_clock
 from domain.workcal import calendar_warnings, local_time
 from hotline.bridge import Bridge
 from pbx.layout import Instance
+from pbx.ownership import own_instance
 from pbx.process import Asterisk
 from pbx.prompts import render_prompts
 from pbx.provision import provision
@@ -154,6 +155,7 @@ def prepare(settings: Settings, progress: Callable[[str], None] = print,
     made = render_prompts(settings, instance)
     if made:
         progress(f"prompts rendered: {', '.join(made)}")
+    own_instance(instance)  # issue 13: Asterisk runs as its own user, on files of its own
     return instance
 
 

@@ -13,6 +13,7 @@ import jinja2
 
 import domain
 from pbx.layout import Instance
+from pbx.ownership import RUN_USER, run_ids
 from settings import Settings
 from settings.policy import policy_from_settings
 
@@ -66,7 +67,9 @@ def render_config(settings: Settings, instance: Instance) -> list[Path]:
     agi_host, agi_port = _split(settings.agi.bind)
     context = {"s": settings, "inner": instance.inner, "ami_host": ami_host,
                "ami_port": ami_port, "agi_host": agi_host, "agi_port": agi_port,
-               "sip_realm": SIP_REALM, "sip_digest": sip_digest}
+               "sip_realm": SIP_REALM, "sip_digest": sip_digest,
+               # Issue 13: Asterisk drops root for the root's own user, when it has one.
+               "run_user": RUN_USER if run_ids(instance.root) else ""}
     instance.etc.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in QUIET.items():

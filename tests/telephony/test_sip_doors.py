@@ -17,6 +17,7 @@ import pytest
 from callsim.probe import knock
 from ivr.ami_actions import endpoint_state
 from pbx.layout import Instance
+from pbx.ownership import run_ids
 from pbx.provision import provision
 from settings import Settings, load_settings
 from tests.telephony.conftest import CONFIG
@@ -127,3 +128,22 @@ def test_the_originate_login_originates_and_reads_nothing(doors: Doors) -> None:
         assert answer["Message"] != "Permission denied"  # refused for the missing fields only
     finally:
         ami.close()
+
+
+def test_asterisk_runs_as_its_own_user_on_files_of_its_own(doors: Doors) -> None:
+    instance = Instance.of(doors.settings)
+    ids = run_ids(instance.root)
+    assert ids is not None and ids[0] != 0
+    pid = int((instance.run / "asterisk.pid").read_text().strip())
+    status = Path(f"/proc/{pid}/status").read_text()
+    uid = re.search(r"^Uid:\s+(\d+)\s+(\d+)", status, re.MULTILINE)
+    gid = re.search(r"^Gid:\s+(\d+)\s+(\d+)", status, re.MULTILINE)
+    assert uid is not None and gid is not None
+    assert (int(uid.group(1)), int(uid.group(2))) == (ids[0], ids[0])  # real and effective
+    assert int(gid.group(2)) == ids[1]
+    for name in ("pjsip.conf", "manager.conf"):
+        st = (instance.etc / name).stat()
+        assert (st.st_uid, st.st_mode & 0o777) == (ids[0], 0o600), name
+    # What Asterisk wrote itself is its own, and still the service's to read (it is root).
+    astdb = instance.host(f"{instance.inner}/lib/astdb.sqlite3")
+    assert astdb.stat().st_uid == ids[0] and astdb.read_bytes()[:6] == b"SQLite"
