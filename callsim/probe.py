@@ -47,10 +47,12 @@ def _digest(method: str, uri: str, user: str, password: str, challenge: str) -> 
 
 
 def knock(server: str, local_ip: str, method: str, user: str, target: str | None = None,
-          password: str | None = None, timeout: float = 5.0) -> Knock:
+          password: str | None = None, timeout: float = 5.0, contact: str | None = None
+          ) -> Knock:
     """One `method` (REGISTER or INVITE) from `local_ip`, From `user`, to `target` (default
     `user`). A 401/407 is answered once with `password` if one is given. A final response to an
-    INVITE is acknowledged; a 200 to an INVITE is hung up at once (BYE)."""
+    INVITE is acknowledged; a 200 to an INVITE is hung up at once (BYE). `contact`: the
+    HOST:PORT the Contact header claims (default: the real one), as a lying phone would."""
     host, _, port = server.rpartition(":")
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind((local_ip, 0))
@@ -63,7 +65,8 @@ def knock(server: str, local_ip: str, method: str, user: str, target: str | None
         cseq, auth = 1, ""
         while True:
             branch = "z9hG4bK" + secrets.token_hex(8)
-            request = _request(method, uri, local, user, target, call_id, tag, cseq, branch, auth)
+            request = _request(method, uri, local, user, target, call_id, tag, cseq, branch, auth,
+                               contact or local)
             response = _exchange(sock, request, (host, int(port)), timeout)
             if response is None:
                 return result
@@ -86,7 +89,7 @@ def knock(server: str, local_ip: str, method: str, user: str, target: str | None
 
 
 def _request(method: str, uri: str, local: str, user: str, target: str | None, call_id: str,
-             tag: str, cseq: int, branch: str, auth: str) -> str:
+             tag: str, cseq: int, branch: str, auth: str, contact: str) -> str:
     to = f"sip:{target or user}@{uri.split('@')[-1]}" if method == "INVITE" else \
         f"sip:{user}@{uri[4:]}"
     body = ""
@@ -99,7 +102,7 @@ def _request(method: str, uri: str, local: str, user: str, target: str | None, c
             f"From: <sip:{user}@{local}>;tag={tag}\r\n"
             f"To: <{to}>\r\n"
             f"Call-ID: {call_id}\r\nCSeq: {cseq} {method}\r\n"
-            f"Contact: <sip:{user}@{local}>\r\nMax-Forwards: 70\r\n"
+            f"Contact: <sip:{user}@{contact}>\r\nMax-Forwards: 70\r\n"
             f"User-Agent: hotline-probe\r\n{auth}"
             + ("Expires: 60\r\n" if method == "REGISTER" else "")
             + ("Content-Type: application/sdp\r\n" if body else "")

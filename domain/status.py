@@ -212,5 +212,4 @@ class SipRejection(enum.StrEnum):
     """Why a SIP request was turned away (the metric's `reason` label)."""
 
     UNKNOWN_SOURCE = "unknown_source"  # an INVITE from neither the carrier nor an agent
-    AUTH_FAILED = "auth_failed"  # a wrong password (Asterisk's security events)
-    BANNED = "banned"  # an address banned after repeated failures
+    AUTH_FAILED = "auth_failed"  # a failed authentication (Asterisk's security events)

@@ -21,13 +21,15 @@ from ivr.agi_server import RoutingServer
 from ivr.ami import AmiClient
 from ivr.ami_events import EventDispatcher
 from pbx.layout import Instance
+from pbx.ownership import run_ids
+from pbx.process import Asterisk
 from pbx.provision import installed_version
 from qa.store import QaStore
 from qa.weekly import WeeklyDrafter
 from recordings.finaliser import RecordingFinaliser
 from settings import Settings
 from settings.policy import policy_from_settings
-from sipguard.plugin import SipGuard
+from sipguard.plugin import BANS_FILE, SipGuard, ban_rule
 from tickets.callbacks import Callbacks
 from tickets.desk import desk_from_settings
 from tickets.plugin import VoicemailTickets
@@ -69,7 +71,10 @@ class Bridge:
         self.breaches = BreachWatcher(desk, settings.tickets.webhook_url,
                                       ZoneInfo(settings.company.timezone))
         # Issue 13: INVITEs from unknown sources counted (the dialplan rejects them).
-        self.sip_guard = SipGuard()
+        asterisk = Asterisk(instance, settings.ami)
+        self.sip_guard = SipGuard(ban_rule(settings.sip), clock, instance.etc / BANS_FILE,
+                                  lambda: asterisk.cli("module reload res_pjsip.so"),
+                                  run_ids(instance.root))
         self.sip_guard.attach(self.events)
         # Issue 13 item 6: the daily retention purge, on the one clock.
         self.retention = PurgeJob(
@@ -85,6 +90,7 @@ class Bridge:
         self.weekly.start()
         self.breaches.start()
         self.retention.start()
+        self.sip_guard.start()
         self.originate_ami.connect()
         self.ami.connect()
         await self.ami.wait_login(timeout=10)
@@ -98,6 +104,7 @@ class Bridge:
         await self.breaches.stop()
         await self.callbacks.stop()
         await self.retention.stop()
+        await self.sip_guard.stop()
         self.originate_ami.close()
         self.ami.close()
 
@@ -107,4 +114,5 @@ class Bridge:
                 **self.keeper.health(),
                 "asterisk_version": self.asterisk_version,
                 "voicemail_tickets": self.voicemail_tickets.opened,
-                "breach_watcher": self.breaches.running}
+                "breach_watcher": self.breaches.running,
+                **self.sip_guard.health()}

@@ -81,6 +81,10 @@ def render_config(settings: Settings, instance: Instance) -> list[Path]:
         # existed before with wider modes (a umask applies only to new files).
         os.chmod(target, 0o600)
         written.append(target)
+    # pjsip.conf includes the bans (sipguard); a start begins with nobody banned.
+    bans = instance.etc / "pjsip_bans.conf"
+    bans.write_text("; no SIP bans (rendered by hotline)\n", encoding="utf-8")
+    os.chmod(bans, 0o600)
     for sub in ("lib", "run", "log", "spool/monitor/hotline", "spool/voicemail", "agi-bin"):
         instance.host(f"{instance.inner}/{sub}").mkdir(parents=True, exist_ok=True)
     return written

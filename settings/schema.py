@@ -80,6 +80,13 @@ class Queue(_Section):
     retry: int = Field(1, ge=0, le=60)  # pause before the next agent is tried
 
 
+def _agent_network(v: str) -> str:
+    try:
+        return str(ipaddress.ip_network(v.strip(), strict=False))
+    except ValueError as e:
+        raise ValueError(f"{v!r} is not an address or network (10.1.2.0/24)") from e
+
+
 class Agent(_Section):
     number: str
     name: str = Field(min_length=1)
@@ -87,6 +94,9 @@ class Agent(_Section):
     # May this agent's phone dial out through the carrier at all ([outbound] rules)? Off unless
     # given: a stolen phone password must not be a toll-fraud door (issue 13).
     outbound: bool = False
+    # The networks this agent's phone may register and call from (issue 13); [] (the default):
+    # anywhere. Rendered into the endpoint's contact_deny/contact_permit.
+    permit: list[Annotated[str, AfterValidator(_agent_network)]] = []
 
     @field_validator("number")
     @classmethod
@@ -155,6 +165,11 @@ class Sip(_Section):
     trunk_hosts: list[str] = Field(default_factory=lambda: ["127.0.0.10"], min_length=1)
     rtp_start: int = Field(10000, ge=1024, le=65000)
     rtp_end: int = Field(10999, ge=1024, le=65535)
+    # Issue 13: an address with this many failed SIP authentications within ban_window seconds
+    # is refused (403) for ban_seconds; 0 turns bans off. The trunk hosts are never banned.
+    ban_after_failures: int = Field(5, ge=0, le=1000)
+    ban_window: int = Field(60, ge=1, le=86400)
+    ban_seconds: int = Field(900, ge=1, le=604800)
 
 
 class Ami(_Section):

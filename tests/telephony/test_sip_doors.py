@@ -26,6 +26,10 @@ from tests.telephony.ports import service_env
 
 pytestmark = pytest.mark.asterisk
 STRANGER = "127.0.0.77"  # neither a trunk host nor an agent's phone
+PERMITTED = "127.0.0.21"  # agent 1001's phone may register and call from here only
+OUTSIDER = "127.0.0.78"  # outside 1001's permit
+BRUTE = "127.0.0.88"  # guesses passwords
+BAN_AFTER, BAN_SECONDS = 5, 4
 
 
 @dataclass
@@ -35,21 +39,29 @@ class Doors:
     api: Api
     base: Path
 
-    def metric(self, reason: str) -> float:
+    def metric(self, reason: str, name: str = "hotline_sip_rejected_total") -> float:
         text = httpx.get(f"http://{self.settings.api.bind}/metrics", timeout=10).text
-        found = re.search(rf'^hotline_sip_rejected_total{{reason="{reason}"}} (\S+)$', text,
-                          re.MULTILINE)
+        labels = f'{{reason="{reason}"}}' if reason else ""
+        found = re.search(rf"^{name}{re.escape(labels)} (\S+)$", text, re.MULTILINE)
         return float(found.group(1)) if found else 0.0
 
 
 @pytest.fixture(scope="module")
 def doors(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Doors]:
     base = tmp_path_factory.mktemp("doors")
+    config = base / "hotline-doors.toml"
+    config.write_text(CONFIG.read_text(encoding="utf-8").replace(
+        'password = "secret-1001"\n',
+        f'password = "secret-1001"\npermit = ["{PERMITTED}/32", "10.9.0.0/16"]\n'),
+        encoding="utf-8")
     env = {**service_env(base, "test-doors"),
-           "HOTLINE_PROMPTS__CUSTOM_DIR": str(base / "prompts")}
-    settings = load_settings(CONFIG, environ=env)
+           "HOTLINE_PROMPTS__CUSTOM_DIR": str(base / "prompts"),
+           "HOTLINE_SIP__BAN_AFTER_FAILURES": str(BAN_AFTER), "HOTLINE_SIP__BAN_WINDOW": "60",
+           "HOTLINE_SIP__BAN_SECONDS": str(BAN_SECONDS)}
+    settings = load_settings(config, environ=env)
+    assert settings.agents[0].permit == [f"{PERMITTED}/32", "10.9.0.0/16"]
     provision(Instance.of(settings))
-    service = Service(CONFIG, env, settings, base / "service.log")
+    service = Service(config, env, settings, base / "service.log")
     service.start()
     ami = AmiObserver(settings)
     try:
@@ -122,8 +134,9 @@ def test_the_originate_login_originates_and_reads_nothing(doors: Doors) -> None:
     try:
         answer = _reply(ami, {"Action": "GetConfig", "Filename": "pjsip.conf"})
         assert (answer["Response"], answer["Message"]) == ("Error", "Permission denied")
-        states = ami.act(endpoint_state(ami.ami, "1001"))
-        assert states == "Unavailable"  # no phone registered: and readable without `system`
+        # Readable without `system` (a phone left registered by an earlier run shows in use).
+        assert ami.act(endpoint_state(ami.ami, "1001")) in ("Unavailable", "Not in use")
+        assert ami.act(endpoint_state(ami.ami, "9999")) == ""  # no such endpoint
         answer = _reply(ami, {"Action": "Originate", "Channel": "PJSIP/1001"})
         assert answer["Message"] != "Permission denied"  # refused for the missing fields only
     finally:
@@ -147,3 +160,43 @@ def test_asterisk_runs_as_its_own_user_on_files_of_its_own(doors: Doors) -> None
     # What Asterisk wrote itself is its own, and still the service's to read (it is root).
     astdb = instance.host(f"{instance.inner}/lib/astdb.sqlite3")
     assert astdb.stat().st_uid == ids[0] and astdb.read_bytes()[:6] == b"SQLite"
+
+
+def test_an_agent_bound_to_networks_is_refused_elsewhere(doors: Doors) -> None:
+    """[[agents]] permit: 1001 may register (and call) from its own network only, even with
+    the right password (Asterisk answers 401, not saying why); 1002 (no permit) anywhere."""
+    sip = doors.settings.sip.bind
+    assert knock(sip, PERMITTED, "REGISTER", "1001", password="secret-1001").codes == [401, 200]
+    elsewhere = knock(sip, OUTSIDER, "REGISTER", "1001", password="secret-1001")
+    assert elsewhere.codes == [401, 401], elsewhere.replies
+    call = knock(sip, OUTSIDER, "INVITE", "1001", target="1002", password="secret-1001")
+    assert call.codes == [401, 401], call.replies
+    assert knock(sip, OUTSIDER, "REGISTER", "1002", password="secret-1002").codes == [401, 200]
+
+
+def test_repeated_failures_earn_a_temporary_ban(doors: Doors) -> None:
+    """Issue 13: the probe found 30 wrong REGISTERs in 6 s, then the right password accepted at
+    once. Now BAN_AFTER failures ban the address: even the right password gets 403, until the
+    ban is over; other addresses are not affected."""
+    sip = doors.settings.sip.bind
+    bans, failed = doors.metric("", "hotline_sip_bans_total"), doors.metric("auth_failed")
+    for n in range(BAN_AFTER):
+        wrong = knock(sip, BRUTE, "REGISTER", "1002", password=f"guess-{n}")
+        assert wrong.codes == [401, 401], (n, wrong.replies)  # challenged, then refused
+    deadline = time.monotonic() + 5
+    while doors.metric("", "hotline_sip_bans_total") < bans + 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert doors.metric("", "hotline_sip_bans_total") == bans + 1
+    assert doors.metric("auth_failed") == failed + BAN_AFTER  # one security event each
+    refused = knock(sip, BRUTE, "REGISTER", "1002", password="secret-1002")
+    assert refused.codes == [403], refused.replies
+    call = knock(sip, BRUTE, "INVITE", "13900000088", target=doors.settings.hotline.number)
+    assert call.codes == [403], call.replies
+    assert doors.metric("", "hotline_sip_banned") == 1
+    assert knock(sip, "127.0.0.22", "REGISTER", "1002", password="secret-1002").final == 200
+    health = httpx.get(f"http://{doors.settings.api.bind}/health", timeout=10).json()
+    assert health["sip_banned"] == 1
+    time.sleep(BAN_SECONDS + 2)
+    after = knock(sip, BRUTE, "REGISTER", "1002", password="secret-1002")
+    assert after.codes == [401, 200], after.replies
+    assert doors.metric("", "hotline_sip_banned") == 0
