@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from hotline.calls_cli import app as calls_app
 from hotline.purge_cli import purge
@@ -202,7 +204,25 @@ def explain(error: BaseException) -> str:
     first = (str(error).strip().splitlines() or [""])[0]
     if isinstance(error, ConfigError | DemoError | ServiceError | AsteriskError | ProvisionError):
         return first
+    if isinstance(error, OperationalError):
+        # The commands that read the database directly (calls, tokens, purge, recordings
+        # analyze --call): say which database, never its password, and what to do.
+        url = database_shown()
+        reason = (str(error.orig).strip().splitlines() or [first])[0]
+        return (f"the database {url} cannot be used ({reason}): start it, or set "
+                "storage.database_url (HOTLINE_STORAGE__DATABASE_URL) to one that works")
     return f"{type(error).__name__}: {first} (run again with --verbose for the details)"
+
+
+def database_shown() -> str:
+    """The configured database URL for an error message, password hidden."""
+    config = next((sys.argv[i + 1] for i, a in enumerate(sys.argv[:-1])
+                   if a in ("--config", "-c")), None)
+    try:
+        url = load_settings(Path(config) if config else None).storage.database_url
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # the command already failed; the message must not fail too
+        return "of storage.database_url"
 
 
 def main() -> None:
