@@ -57,8 +57,9 @@ class World:
         return list(rows)
 
 
-def _settings(tmp_path: Path, **retention: Any) -> tuple[Settings, dict[str, str]]:
-    env = {"HOTLINE_STORAGE__DATABASE_URL": f"sqlite:///{tmp_path}/t.db",
+def _settings(tmp_path: Path, database_url: str | None = None, **retention: Any
+              ) -> tuple[Settings, dict[str, str]]:
+    env = {"HOTLINE_STORAGE__DATABASE_URL": database_url or f"sqlite:///{tmp_path}/t.db",
            "HOTLINE_STORAGE__RECORDINGS_DIR": str(tmp_path / "recordings"),
            **{f"HOTLINE_RETENTION__{k.upper()}": str(v) for k, v in retention.items()}}
     return load_settings(environ=env), env
@@ -96,8 +97,8 @@ def _review(store: CallStore, call_id: int, status: ReviewStatus) -> None:
                        created_at=NOW))
 
 
-def build(tmp_path: Path, **retention: Any) -> World:
-    settings, env = _settings(tmp_path, **retention)
+def build(tmp_path: Path, database_url: str | None = None, **retention: Any) -> World:
+    settings, env = _settings(tmp_path, database_url, **retention)
     store = CallStore(settings.storage.database_url)
     store.migrate()
     recordings = Path(settings.storage.recordings_dir)
