@@ -213,3 +213,4 @@ class SipRejection(enum.StrEnum):
 
     UNKNOWN_SOURCE = "unknown_source"  # an INVITE from neither the carrier nor an agent
     AUTH_FAILED = "auth_failed"  # a failed authentication (Asterisk's security events)
+    OUTSIDE_PERMIT = "outside_permit"  # an agent's call from outside its [[agents]] permit

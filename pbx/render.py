@@ -12,6 +12,7 @@ from pathlib import Path
 import jinja2
 
 import domain
+from domain.netmatch import permit_regex
 from pbx.layout import Instance
 from pbx.ownership import RUN_USER, run_ids
 from settings import Settings
@@ -69,7 +70,8 @@ def render_config(settings: Settings, instance: Instance) -> list[Path]:
                "ami_port": ami_port, "agi_host": agi_host, "agi_port": agi_port,
                "sip_realm": SIP_REALM, "sip_digest": sip_digest,
                # Issue 13: Asterisk drops root for the root's own user, when it has one.
-               "run_user": RUN_USER if run_ids(instance.root) else ""}
+               "run_user": RUN_USER if run_ids(instance.root) else "",
+               "permit_regex": permit_regex}
     instance.etc.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in QUIET.items():

@@ -82,8 +82,9 @@ class SipGuard:
             return
         self.rejected += 1
         SIP_REJECTED.labels(reason=reason.value).inc()
-        log.warning("SIP INVITE rejected (%s) from %s for %s", reason.value,
-                    event.get("Peer", "?"), event.get("Number", "?"))
+        log.warning("SIP INVITE rejected (%s) from %s for %s%s", reason.value,
+                    event.get("Peer", "?"), event.get("Number", "?"),
+                    f" as agent {event['Agent']}" if event.get("Agent") else "")
 
     async def on_security_event(self, event: Mapping[str, Any]) -> None:
         address = remote_ip(event)

@@ -200,3 +200,30 @@ def test_repeated_failures_earn_a_temporary_ban(doors: Doors) -> None:
     after = knock(sip, BRUTE, "REGISTER", "1002", password="secret-1002")
     assert after.codes == [401, 200], after.replies
     assert doors.metric("", "hotline_sip_banned") == 0
+
+
+def test_an_agent_lying_about_its_contact_still_cannot_call_from_outside(doors: Doors) -> None:
+    """Asterisk's contact ACL trusts the Contact header: a client outside 1001's permit that
+    writes a permitted address there and knows the password registers (measured). Its calls
+    are still refused, by the address they really come from ([hotline-agent-permit]), and
+    counted; the same call from inside the permit goes on (to the outbound rules here)."""
+    sip = doors.settings.sip.bind
+    before = doors.metric("outside_permit")
+    mark = doors.ami.mark()
+    liar = knock(sip, OUTSIDER, "INVITE", "1001", target="13812345678", password="secret-1001",
+                 contact=f"{PERMITTED}:5060")
+    assert liar.codes == [401, 403], liar.replies
+    event = doors.ami.wait_for(mark, user_event("HotlineSipRejected", Reason="outside_permit"))
+    assert event["Agent"] == "1001" and event["Peer"].startswith(f"{OUTSIDER}:")
+    assert event["Number"] == "13812345678"
+    deadline = time.monotonic() + 5
+    while doors.metric("outside_permit") < before + 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert doors.metric("outside_permit") == before + 1
+    assert not any(e.get("UserEvent") == "HotlineOutbound" for e in doors.ami.since(mark))
+    mark = doors.ami.mark()
+    inside = knock(sip, PERMITTED, "INVITE", "1001", target="00442079460000",
+                   password="secret-1001", timeout=15)
+    assert inside.final == 403  # refused by [outbound] (international), not by the permit
+    doors.ami.wait_for(mark, user_event("HotlineOutboundRefused", Agent="1001"))
+    assert not any(e.get("UserEvent") == "HotlineSipRejected" for e in doors.ami.since(mark))
