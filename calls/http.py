@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path as FilePath
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import Response
@@ -16,7 +17,8 @@ from fastapi.security import HTTPAuthorizationCredentials
 
 from api.audio import Fetch, Serve, audited_fetch, contained, stream_wav
 from api.auth import RECORDING_ROLES, Principal, bearer_scheme
-from api.deps import CompanyZone, CurrentPrincipal, PageLimit, ensure_role, page_size
+from api.deps import CompanyZone, PageLimit, ensure_role, page_size
+from api.privacy import Disclosure, NumberDisclosure
 from api.schemas import MAX_ID, ErrorOut, QueryTime, in_zone
 from callrecords.models import Call
 from callrecords.store import CallFilter, CallStore
@@ -59,15 +61,32 @@ def _get(store: CallStore, call_id: int) -> Call:
     return call
 
 
+def call_out(call: Call, tz: ZoneInfo, disclosure: Disclosure) -> CallOut:
+    """The one place a call record leaves the API: numbers masked for a principal without the
+    right to see them (R26); an agent token sees its own calls' numbers."""
+    out = CallOut.of(call, tz)
+    return out if disclosure.reveals(_agents(call)) else out.masked()
+
+
+def _agents(call: Call) -> list[str | None]:
+    """Every agent who talked to the caller (a transfer adds one), or the one agent of a record
+    written before transfers were followed."""
+    if call.agents:
+        return [*call.agents]
+    return [call.agent]
+
+
 router = APIRouter(tags=["calls"], responses=_ERRORS)  # type: ignore[arg-type]
 
 
 @router.get("/calls", response_model=CallPage, summary="Search call records",
-            responses={422: {"model": ErrorOut,
+            responses={403: {"model": ErrorOut,
+                             "description": "privacy.number_filter_forbidden"},
+                       422: {"model": ErrorOut,
                              "description": "request.invalid, calls.invalid_period"}})
 def list_calls(
     request: Request,
-    principal: CurrentPrincipal,
+    disclosure: NumberDisclosure,
     timezone: CompanyZone,
     since: Annotated[QueryTime | None, Query(
         description="Calls started at or after this ISO 8601 time; without an offset, "
@@ -75,7 +94,9 @@ def list_calls(
     until: Annotated[QueryTime | None, Query(
         description="Calls started before this ISO 8601 time; without an offset, "
                     "in the company's time zone")] = None,
-    caller: Annotated[str | None, Query(description="Caller number, exact")] = None,
+    caller: Annotated[str | None, Query(
+        description="Caller number, exact. Roles that see numbers masked: 403 (R26); an "
+                    "agent token finds its own calls only")] = None,
     agent: Annotated[str | None, Query(description="Agent number (工号), exact")] = None,
     disposition: Disposition | None = None,
     dead_air: Annotated[bool | None, Query(
@@ -91,25 +112,26 @@ def list_calls(
     if since is not None and until is not None and since > until:
         raise InvalidPeriod(details={"since": since.isoformat(),
                                      "until": until.isoformat()})
-    if principal.agent is not None and agent not in (None, principal.agent):
+    disclosure.check_number_filter("caller", caller)
+    # An agent token sees its own calls only (issue 10, R26); numbers are then its to see.
+    if disclosure.agent is not None and agent not in (None, disclosure.agent):
         return CallPage(items=[], total=0, limit=limit, offset=offset)
-    f = CallFilter(since=since, until=until, caller=caller,
-                   agent=principal.agent or agent,  # an agent token: its own calls only
+    f = CallFilter(since=since, until=until, caller=caller, agent=disclosure.agent or agent,
                    disposition=disposition.value if disposition else None,
                    dead_air=dead_air, overtalk=overtalk)
     rows, total = _store(request).search(f, limit, offset)
-    return CallPage(items=[CallOut.of(c, timezone) for c in rows], total=total,
+    return CallPage(items=[call_out(c, timezone, disclosure) for c in rows], total=total,
                     limit=limit, offset=offset)
 
 
 @router.get("/calls/{call_id}", response_model=CallOut, summary="One call record",
             responses={404: {"model": ErrorOut, "description": "call.not_found"}})
-def get_call(request: Request, call_id: CallId, principal: CurrentPrincipal,
+def get_call(request: Request, call_id: CallId, disclosure: NumberDisclosure,
              timezone: CompanyZone) -> CallOut:
     call = _get(_store(request), call_id)
-    if principal.agent is not None and call.agent != principal.agent:
+    if disclosure.agent is not None and disclosure.agent not in _agents(call):
         raise CallNotFound(details={"id": call_id})  # another agent's call is not there
-    return CallOut.of(call, timezone)
+    return call_out(call, timezone, disclosure)
 
 
 @router.get(

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from api.schemas import LocalTime, local_time
 from callrecords.models import Call, CallLeg
+from domain.privacy import mask_name, mask_number
 from domain.status import Decider, Direction, Disposition, HangupBy, RecordSource, Route
 
 
@@ -124,6 +125,27 @@ class CallOut(BaseModel):
             agents=list(call.agents or ([call.agent] if call.agent else [])),
             source=call.source or RecordSource.LIVE,
         )
+
+
+    def masked(self) -> CallOut:
+        """The record as a role without the right to see customers' numbers gets it (R26):
+        the customer's number (the caller of an inbound call, the called party of an outbound
+        one), wherever a leg shows it too, and the caller's name. Agents' 工号 and the
+        hotline's own number stay readable."""
+        customer = self.called if self.direction == Direction.OUTBOUND else self.caller
+        digits = "".join(c for c in customer if c.isdigit())
+
+        def hide(number: str) -> str:
+            # A leg may show the customer's number with a prefix (+86, 0): hidden as well.
+            own = "".join(c for c in number if c.isdigit())
+            return mask_number(number) if digits and own.endswith(digits) else number
+
+        return self.model_copy(update={
+            "caller": hide(self.caller), "called": hide(self.called),
+            "caller_name": mask_name(self.caller_name) if self.direction != Direction.OUTBOUND
+            else self.caller_name,
+            "legs": [leg.model_copy(update={"caller": hide(leg.caller)}) for leg in self.legs],
+        })
 
 
 def _without_server_paths(flags: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -66,6 +66,10 @@ def _int(value: Any) -> int | None:
         return None
 
 
+# The dialplan context of INVITEs from neither the carrier nor an agent (issue 13).
+UNKNOWN_SOURCES = "from-unknown"
+
+
 class CallTracker:
     # The AMI events the tracker reads (each has an _on_<name> method below).
     EVENTS = ("Newchannel", "Newstate", "HangupRequest", "SoftHangupRequest", "Hangup",
@@ -94,6 +98,8 @@ class CallTracker:
         if state is None:
             if name != "Newchannel":
                 return None  # a call we are not following (started before we logged in)
+            if event.get("Context") == UNKNOWN_SOURCES:
+                return None  # rejected unheard, counted by sipguard: no call to the hotline
             state = self.calls[linkedid] = _CallState(CallRecord(linkedid, ts))
         handler = getattr(self, f"_on_{name}", None)
         if handler is not None:

@@ -243,3 +243,12 @@ class RecordSource(enum.StrEnum):
     LIVE = "live"
     RECONCILED = "reconciled"
     IMPORTED = "imported"
+
+
+# -- SIP doors (issue 13): words of the hotline_sip_rejected_total metric --------------------
+class SipRejection(enum.StrEnum):
+    """Why a SIP request was turned away (the metric's `reason` label)."""
+
+    UNKNOWN_SOURCE = "unknown_source"  # an INVITE from neither the carrier nor an agent
+    AUTH_FAILED = "auth_failed"  # a failed authentication (Asterisk's security events)
+    OUTSIDE_PERMIT = "outside_permit"  # an agent's call from outside its [[agents]] permit

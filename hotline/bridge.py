@@ -22,16 +22,20 @@ from calls.recovery import Recovery
 from calls.spool import Spool
 from domain.clock import Clock, system_clock
 from domain.qa_thresholds import AnalysisConfig
+from hotline.retention import PurgeJob, Purger
 from ivr.agi_server import RoutingServer
 from ivr.ami import AmiClient
 from ivr.ami_events import EventDispatcher
 from pbx.layout import Instance
+from pbx.ownership import run_ids
+from pbx.process import Asterisk
 from pbx.provision import installed_version
 from qa.store import QaStore
 from qa.weekly import WeeklyDrafter
 from recordings.finaliser import RecordingFinaliser
 from settings import Settings
 from settings.policy import policy_from_settings
+from sipguard.plugin import BANS_FILE, SipGuard, ban_rule
 from tickets.callbacks import Callbacks
 from tickets.desk import desk_from_settings
 from tickets.plugin import VoicemailTickets
@@ -67,7 +71,12 @@ class Bridge:
             desk, Path(settings.storage.recordings_dir).resolve(), instance.host,
             instance.voicemail / "hotline" / settings.voicemail.mailbox / "INBOX")
         self.voicemail_tickets.attach(self.events)
-        self.callbacks = Callbacks(self.ami, desk, settings.queue.ring_timeout)
+        # Issue 13 item 9: callbacks originate on a login of their own (the bridge's cannot);
+        # their events (OriginateResponse, UserEvents) still come through the dispatcher.
+        self.originate_ami = AmiClient(settings.ami.model_copy(update={
+            "username": settings.ami.originate_username,
+            "secret": settings.ami.originate_secret}), events="off")
+        self.callbacks = Callbacks(self.originate_ami, desk, settings.queue.ring_timeout)
         self.callbacks.attach(self.events)
         self.breaches = BreachWatcher(desk, settings.tickets.webhook_url,
                                       ZoneInfo(settings.company.timezone))
@@ -77,6 +86,16 @@ class Bridge:
             PresenceDesk(settings, PresenceStore(store.sessions), clock, presence_queue),
             presence_queue)
         self.presence.attach(self.events)
+        # Issue 13: INVITEs from unknown sources counted (the dialplan rejects them).
+        asterisk = Asterisk(instance, settings.ami)
+        self.sip_guard = SipGuard(ban_rule(settings.sip), clock, instance.etc / BANS_FILE,
+                                  lambda: asterisk.cli("module reload res_pjsip.so"),
+                                  run_ids(instance.root))
+        self.sip_guard.attach(self.events)
+        # Issue 13 item 6: the daily retention purge, on the one clock.
+        self.retention = PurgeJob(
+            Purger(store, Path(settings.storage.recordings_dir), settings.retention), clock,
+            ZoneInfo(settings.company.timezone))
         self._server: asyncio.Server | None = None
         self.asterisk_version = installed_version(instance.root)  # recorded at provision
 
@@ -86,6 +105,9 @@ class Bridge:
         self.calls.start()
         self.weekly.start()
         self.breaches.start()
+        self.retention.start()
+        self.sip_guard.start()
+        self.originate_ami.connect()
         self.ami.connect()
         await self.ami.wait_login(timeout=10)
 
@@ -98,6 +120,9 @@ class Bridge:
         await self.breaches.stop()
         await self.callbacks.stop()
         await self.presence.stop()
+        await self.retention.stop()
+        await self.sip_guard.stop()
+        self.originate_ami.close()
         self.ami.close()
 
     def health(self) -> dict[str, Any]:
@@ -110,4 +135,5 @@ class Bridge:
                 "reconciled_records": self.recovery.reconciled,
                 "reconcile_passes": self.recovery.passes,
                 "recovered_recordings": self.recovery.recordings_recovered,
-                **self.presence.health()}
+                **self.presence.health(),
+                **self.sip_guard.health()}

@@ -20,6 +20,7 @@ def effective_config(settings: Settings) -> dict[str, Any]:
     for agent in data["agents"]:
         agent["password"] = HIDDEN
     data["ami"]["secret"] = HIDDEN
+    data["ami"]["originate_secret"] = HIDDEN
     data["api"]["tokens"] = sorted(set(data["api"]["tokens"].values()))  # roles only
     # [analysis] is checked by the pure core's own definition, which holds its defaults.
     data["analysis"] = dataclasses.asdict(

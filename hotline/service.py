@@ -4,6 +4,7 @@ and the API in one process, and stop all of them cleanly on Ctrl-C or SIGTERM.""
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import os
 import signal
@@ -22,6 +23,7 @@ from domain.workcal import calendar_warnings, local_time
 from hotline.bridge import Bridge
 from pbx.holdmusic import render_hold_music
 from pbx.layout import Instance
+from pbx.ownership import own_instance
 from pbx.process import Asterisk
 from pbx.prompts import render_prompts
 from pbx.provision import provision
@@ -86,9 +88,44 @@ def default_secrets(settings: Settings) -> list[str]:
              if a.password.startswith("change-me")]
     if settings.ami.secret.startswith("change-me"):
         found.append("ami.secret")
+    if settings.ami.originate_secret.startswith("change-me"):
+        found.append("ami.originate_secret")
     if any(token.startswith("change-me") for token in settings.api.tokens):
         found.append("api.tokens")
     return found
+
+
+def _loopback(bind: str) -> bool:
+    host = bind.rpartition(":")[0].strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def refuse_example_secrets(settings: Settings, demo: bool) -> None:
+    """Issue 13 item 7: the shipped example secrets (anyone can read them in this repository)
+    are refused at start, unless `--demo` says this is a try-out on this machine, and then
+    only while every port we listen on is on loopback."""
+    secrets = default_secrets(settings)
+    if not secrets:
+        return
+    verb = "has its" if len(secrets) == 1 else "have their"
+    if not demo:
+        raise ServiceError(
+            f"{', '.join(secrets)} still {verb} example value (change-me...): set your own in "
+            "the TOML file given with --config (keys as in hotline.example.toml) or in "
+            "HOTLINE_<SECTION>__<KEY>, or add --demo to try the hotline on this machine only")
+    exposed = [key for key, bind in (("api.bind", settings.api.bind),
+                                     ("sip.bind", settings.sip.bind),
+                                     ("ami.bind", settings.ami.bind)) if not _loopback(bind)]
+    if exposed:
+        raise ServiceError(
+            f"--demo keeps the example secrets, so it listens on loopback only, but "
+            f"{', '.join(exposed)} is not on 127.0.0.1/::1: set your own secrets "
+            f"({', '.join(secrets)}), or bind to loopback")
 
 
 def start_warnings(settings: Settings, now: datetime) -> list[str]:
@@ -123,6 +160,7 @@ def prepare(settings: Settings, progress: Callable[[str], None] = print,
         made.append("hold music")
     if made:
         progress(f"prompts rendered: {', '.join(made)}")
+    own_instance(instance)  # issue 13: Asterisk runs as its own user, on files of its own
     return instance
 
 

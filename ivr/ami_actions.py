@@ -10,8 +10,8 @@ from typing import Any, Protocol
 from ivr.ami import AmiError
 
 __all__ = [
-    "AmiError", "chanspy", "core_show_channels", "db_put", "db_tree", "endpoint_state",
-    "hangup", "originate",
+    "DEVICE_STATES", "AmiError", "chanspy", "core_show_channels", "db_put", "db_tree",
+    "endpoint_state", "hangup", "originate",
     "queue_add", "queue_pause",
     "queue_remove", "queue_status", "setvar",
 ]
@@ -111,14 +111,24 @@ async def chanspy(ami: ActionSender, listener: str, target: str, options: str = 
                     caller_id=caller_id)
 
 
+# DeviceStateList's words -> the text PJSIPShowEndpoint (and `pjsip show endpoints`) uses.
+DEVICE_STATES = {"NOT_INUSE": "Not in use", "INUSE": "In use", "BUSY": "Busy",
+                 "INVALID": "Invalid", "UNAVAILABLE": "Unavailable", "RINGING": "Ringing",
+                 "RINGINUSE": "Ring+Inuse", "ONHOLD": "On Hold", "UNKNOWN": "Unknown"}
+
+
 async def endpoint_state(ami: ActionSender, endpoint: str) -> str:
-    """The device state of a PJSIP endpoint (PJSIPShowEndpoint's EndpointDetail), e.g.
-    "Not in use", "In use", "Ringing", or "Unavailable" for a phone that is not registered.
-    (Getvar of DEVICE_STATE() without a channel answers nothing on Asterisk 22.)"""
-    reply = await _send(ami, {"Action": "PJSIPShowEndpoint", "Endpoint": endpoint},
-                        as_list=True)
-    detail = next((m for m in reply if m.get("Event") == "EndpointDetail"), None)
-    return str(detail.get("DeviceState", "") or "") if detail is not None else ""
+    """The device state of a PJSIP endpoint, e.g. "Not in use", "In use", "Ringing", or
+    "Unavailable" for a phone that is not registered; "" for no such endpoint. Read from
+    DeviceStateList (res_manager_devicestate; classes call/reporting), not PJSIPShowEndpoint,
+    which needs the `system` class, and `system` also lets a login read every configuration
+    file with GetConfig (issue 13: least privilege). (Getvar of DEVICE_STATE() without a
+    channel answers nothing on Asterisk 22.)"""
+    reply = await _send(ami, {"Action": "DeviceStateList"}, as_list=True)
+    device = f"PJSIP/{endpoint}"
+    state = next((m.get("State", "") for m in reply
+                  if m.get("Event") == "DeviceStateChange" and m.get("Device") == device), "")
+    return DEVICE_STATES.get(str(state), str(state))
 
 
 async def hangup(ami: ActionSender, channel: str, cause: int = 16) -> None:

@@ -84,6 +84,13 @@ class Queue(_Section):
     wrapup: int = Field(0, ge=0, le=3600)  # seconds of after-call work before the next call
 
 
+def _agent_network(v: str) -> str:
+    try:
+        return str(ipaddress.ip_network(v.strip(), strict=False))
+    except ValueError as e:
+        raise ValueError(f"{v!r} is not an address or network (10.1.2.0/24)") from e
+
+
 class Agent(_Section):
     number: str
     name: str = Field(min_length=1)
@@ -91,6 +98,9 @@ class Agent(_Section):
     # May this agent's phone dial out through the carrier at all ([outbound] rules)? Off unless
     # given: a stolen phone password must not be a toll-fraud door (issue 13).
     outbound: bool = False
+    # The networks this agent's phone may register and call from (issue 13); [] (the default):
+    # anywhere. Rendered into the endpoint's contact_deny/contact_permit.
+    permit: list[Annotated[str, AfterValidator(_agent_network)]] = []
 
     @field_validator("number")
     @classmethod
@@ -168,6 +178,11 @@ class Sip(_Section):
     trunk_hosts: list[str] = Field(default_factory=lambda: ["127.0.0.10"], min_length=1)
     rtp_start: int = Field(10000, ge=1024, le=65000)
     rtp_end: int = Field(10999, ge=1024, le=65535)
+    # Issue 13: an address with this many failed SIP authentications within ban_window seconds
+    # is refused (403) for ban_seconds; 0 turns bans off. The trunk hosts are never banned.
+    ban_after_failures: int = Field(5, ge=0, le=1000)
+    ban_window: int = Field(60, ge=1, le=86400)
+    ban_seconds: int = Field(900, ge=1, le=604800)
 
 
 class Ami(_Section):
@@ -175,6 +190,10 @@ class Ami(_Section):
     username: str = "hotline"
     secret: str = Field("change-me", min_length=4)
     timeout: float = Field(5.0, gt=0, le=120)  # every AMI action is bounded by this
+    # Issue 13 item 9: the one login that may originate calls (tickets' callbacks), apart from
+    # the bridge's, which follows calls and cannot originate or read configuration.
+    originate_username: str = Field("hotline-originate", pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    originate_secret: str = Field("change-me-originate", min_length=4)
 
 
 class Agi(_Section):
@@ -409,6 +428,31 @@ class Supervisor(_Section):
     restart_delay_max: float = Field(30, gt=0, le=3600)
 
 
+def _privacy_role(v: str) -> str:
+    return v if v == "agent" else _role(v)
+
+
+class Privacy(_Section):
+    """R26: which roles see customers' numbers and names in full. Every other role gets them
+    masked (domain.privacy), except an agent token on its own calls and tickets, and may not
+    search by number (403 privacy.number_filter_forbidden)."""
+
+    # Roles as tokens carry them; "agent" stands for every agent:<工号> token.
+    unmasked_roles: list[Annotated[str, AfterValidator(_privacy_role)]] = Field(
+        default_factory=lambda: ["admin", "supervisor", "qa", "ticket"])
+
+
+class Retention(_Section):
+    """Issue 13 item 6 (R26): days each kind is kept (domain.retention); 0 keeps it forever.
+    The purge runs daily at `purge_at`, company time, in the service (hotline up)."""
+
+    recordings: int = Field(0, ge=0, le=36500)
+    call_records: int = Field(0, ge=0, le=36500)
+    tickets: int = Field(0, ge=0, le=36500)
+    audit: int = Field(0, ge=0, le=36500)
+    purge_at: str = Field("03:30", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
 class Settings(_Section):
     company: Company
     hotline: Hotline
@@ -435,6 +479,8 @@ class Settings(_Section):
     reconcile: Reconcile = Reconcile()
     supervisor: Supervisor = Supervisor()
     hold: Hold = Hold()
+    privacy: Privacy = Privacy()
+    retention: Retention = Retention()
 
     @model_validator(mode="after")
     def _unique_agents(self) -> Settings:

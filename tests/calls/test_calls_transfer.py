@@ -7,6 +7,7 @@ import hashlib
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -205,3 +206,16 @@ def test_history_exported_before_hold_and_transfer_imports(
     [line] = _export()
     assert line["hold_seconds"] == 0.0 and line["agents"] == ["1001"]
 
+
+def test_a_masked_export_hides_customers_numbers_and_names(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = _use(monkeypatch, tmp_path)
+    for record in _records():
+        store.save(record)
+    full, masked = _export(), _export("--masked")
+    assert full[0]["caller"] == "13800000001"  # a backup keeps them (R12)
+    first: dict[str, Any] = dict(masked[0])
+    assert (first["caller"], first["caller_name"], first["called"]) == (
+        "138****0001", "王*", "4008001234")
+    assert [leg["caller"] for leg in first["legs"]] == ["138****0001", "4008001234"]
+    assert [c["caller"] for c in masked] == ["138****0001", "138****0002", "138****0003"]

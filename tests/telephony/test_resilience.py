@@ -104,6 +104,9 @@ def test_calls_from_unknown_hosts_or_to_other_numbers_are_refused(hotline: Hotli
                        local_ip=hotline.settings.sip.trunk_hosts[0], timeout=15)
     assert not wrong.completed
     events = hotline.ami.since(mark)
-    assert not any(e.get("Event") == "UserEvent" for e in events)  # nothing was routed
+    # Nothing was routed; the stranger's INVITE was only announced as rejected (issue 13).
+    said = [e for e in events if e.get("Event") == "UserEvent"]
+    assert [e.get("UserEvent") for e in said] == ["HotlineSipRejected"]
+    assert said[0]["Peer"].startswith("127.0.0.99:")
     assert not any(e.get("Event") == "Newstate" and e.get("ChannelStateDesc") == "Up"
                    for e in events)  # nothing was answered

@@ -99,7 +99,8 @@ def test_example_secrets_are_reported_at_start() -> None:
     from hotline.service import default_secrets
 
     assert set(default_secrets(load_settings(environ={}))) == {
-        "agents[0].password", "agents[1].password", "ami.secret", "api.tokens"}
+        "agents[0].password", "agents[1].password", "ami.secret", "ami.originate_secret",
+        "api.tokens"}
     own = load_settings(environ={"HOTLINE_AMI__SECRET": "s3cret-x",
                                  "HOTLINE_API__TOKENS": '{ "t0k3n" = "qa" }'})
     assert "ami.secret" not in default_secrets(own) and "api.tokens" not in default_secrets(own)
