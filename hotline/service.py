@@ -81,6 +81,8 @@ def default_secrets(settings: Settings) -> list[str]:
     loopback, not for a hotline the public can reach."""
     found = [f"agents[{i}].password" for i, a in enumerate(settings.agents)
              if a.password.startswith("change-me")]
+    found += [f"supervisors[{i}].password" for i, s in enumerate(settings.supervisors)
+              if s.password.startswith("change-me")]
     if settings.ami.secret.startswith("change-me"):
         found.append("ami.secret")
     if any(token.startswith("change-me") for token in settings.api.tokens):

@@ -9,7 +9,16 @@ from datetime import date
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from domain.dialpattern import DIAL_PATTERN
 from domain.durations import parse_duration
@@ -317,6 +326,29 @@ class Tickets(_Section):
         return v
 
 
+class Supervisor(_Section):
+    """A QA staff member's or supervisor's SIP phone (R18): it listens in on agents' calls and
+    is never queued. Registers with `number` as username, like an agent's phone."""
+
+    number: str
+    name: str = Field(min_length=1)
+    password: str = Field(min_length=4)
+
+    @field_validator("number")
+    @classmethod
+    def _digits(cls, v: str) -> str:
+        if not re.fullmatch(r"[0-9]{2,10}", v):
+            raise ValueError(f"supervisor number {v!r} must be 2-10 digits")
+        return v
+
+
+class Features(_Section):
+    """Feature codes dialled from a phone. `listen` + 工号 from a supervisor's phone listens
+    in on that agent's current call (R18)."""
+
+    listen: str = Field("*25", pattern=r"^\*[0-9]{1,4}$")
+
+
 class Settings(_Section):
     company: Company
     hotline: Hotline
@@ -338,6 +370,8 @@ class Settings(_Section):
     qa: Qa = Qa()
     tickets: Tickets = Tickets()
     outbound: Outbound = Outbound()
+    supervisors: list[Supervisor] = []
+    features: Features = Features()
 
     @model_validator(mode="after")
     def _unique_agents(self) -> Settings:
@@ -349,6 +383,26 @@ class Settings(_Section):
                 raise ValueError(f"agents: agent number {agent.number} clashes with another number")
             seen.add(agent.number)
         return self
+
+    @model_validator(mode="after")
+    def _unique_supervisors(self) -> Settings:
+        # One SIP endpoint per number: a supervisor sharing an agent's number would replace
+        # that agent's phone in pjsip.conf.
+        taken = {a.number for a in self.agents} | {self.hotline.number, self.voicemail.mailbox}
+        for i, supervisor in enumerate(self.supervisors):
+            if supervisor.number in taken:
+                # Raised with the item's location, so the start-up error names the key.
+                raise ValidationError.from_exception_data("Settings", [InitErrorDetails(
+                    type=PydanticCustomError(
+                        "value_error", "{number} is already an agent's, the hotline's, the "
+                        "mailbox's or another supervisor's number",
+                        {"number": supervisor.number}),
+                    loc=("supervisors", i, "number"), input=supervisor.number)])
+            taken.add(supervisor.number)
+        return self
+
+    def supervisor(self, number: str) -> Supervisor | None:
+        return next((s for s in self.supervisors if s.number == number), None)
 
     def agent(self, number: str) -> Agent | None:
         return next((a for a in self.agents if a.number == number), None)
