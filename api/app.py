@@ -29,6 +29,7 @@ from calls.http import router as calls_router
 from credentials.http import router as tokens_router
 from credentials.store import TokenStore
 from domain.clock import Clock, system_clock
+from live.http import router as live_router
 from metrics import CONTENT_TYPE_LATEST, exposition
 from qa.http import router as qa_router
 from settings import Settings
@@ -117,6 +118,7 @@ def create_app(settings: Settings, store: CallStore,
     app.state.ticket_desk = desk_from_settings(settings, store, clock)
     app.include_router(tickets_router)
     app.include_router(tokens_router)
+    app.include_router(live_router)  # R18; app.state.live_listening is set by hotline up
     _document_page_size(app, settings.api.page_size_max)
     _document_roles(app)
     return app

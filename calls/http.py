@@ -18,6 +18,7 @@ from api.audio import Fetch, Serve, audited_fetch, contained, stream_wav
 from api.auth import RECORDING_ROLES, Principal, bearer_scheme
 from api.deps import CompanyZone, CurrentPrincipal, PageLimit, ensure_role, page_size
 from api.schemas import MAX_ID, ErrorOut, QueryTime, in_zone
+from callrecords.live_sessions import LiveSessionStore
 from callrecords.models import Call
 from callrecords.store import CallFilter, CallStore
 from calls.errors import (
@@ -88,16 +89,21 @@ def list_calls(
                                      "until": until.isoformat()})
     f = CallFilter(since=since, until=until, caller=caller, agent=agent,
                    disposition=disposition.value if disposition else None)
-    rows, total = _store(request).search(f, limit, offset)
-    return CallPage(items=[CallOut.of(c, timezone) for c in rows], total=total,
-                    limit=limit, offset=offset)
+    store = _store(request)
+    rows, total = store.search(f, limit, offset)
+    live = LiveSessionStore(store.sessions).for_calls([c.linkedid for c in rows])
+    return CallPage(items=[CallOut.of(c, timezone, live.get(c.linkedid, ())) for c in rows],
+                    total=total, limit=limit, offset=offset)
 
 
 @router.get("/calls/{call_id}", response_model=CallOut, summary="One call record",
             responses={404: {"model": ErrorOut, "description": "call.not_found"}})
 def get_call(request: Request, call_id: CallId, _principal: CurrentPrincipal,
              timezone: CompanyZone) -> CallOut:
-    return CallOut.of(_get(_store(request), call_id), timezone)
+    store = _store(request)
+    call = _get(store, call_id)
+    live = LiveSessionStore(store.sessions).for_calls([call.linkedid])  # R18
+    return CallOut.of(call, timezone, live.get(call.linkedid, ()))
 
 
 @router.get(

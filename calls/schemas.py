@@ -4,6 +4,7 @@ OpenAPI document lists every value a client can meet."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
 from pathlib import PurePath
 from typing import Any
@@ -11,8 +12,18 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from api.schemas import LocalTime, local_time
+from callrecords.live_sessions import LiveSession
 from callrecords.models import Call, CallLeg
-from domain.status import Decider, Direction, Disposition, HangupBy, Route
+from domain.status import (
+    Decider,
+    Direction,
+    Disposition,
+    HangupBy,
+    LiveEnd,
+    LiveMode,
+    LiveVia,
+    Route,
+)
 
 
 class Leg(BaseModel):
@@ -61,6 +72,31 @@ class Recording(BaseModel):
     url: str
 
 
+class CallLiveSession(BaseModel):
+    """A supervisor listened to this call live (R18; /live-sessions has the same fields)."""
+
+    id: int
+    agent: str
+    listener: str
+    mode: LiveMode
+    started_at: LocalTime
+    answered_at: LocalTime | None
+    ended_at: LocalTime | None
+    duration_seconds: float | None
+    end_reason: LiveEnd | None
+    via: LiveVia
+    by: str
+
+    @classmethod
+    def of(cls, s: LiveSession, tz: tzinfo) -> CallLiveSession:
+        return cls(id=s.id, agent=s.agent, listener=s.listener, mode=LiveMode(s.mode),
+                   started_at=local_time(s.started_at, tz),
+                   answered_at=local_time(s.answered_at, tz),
+                   ended_at=local_time(s.ended_at, tz), duration_seconds=s.duration_seconds,
+                   end_reason=LiveEnd(s.end_reason) if s.end_reason else None,
+                   via=LiveVia(s.via), by=s.by)
+
+
 class CallOut(BaseModel):
     id: int
     linkedid: str
@@ -87,9 +123,11 @@ class CallOut(BaseModel):
     recording_error: str | None
     qa_flags: dict[str, Any] | None
     legs: list[Leg]
+    # R18: supervisors who listened in (GET /calls and /calls/{id}; not exported).
+    live_sessions: list[CallLiveSession] = []
 
     @classmethod
-    def of(cls, call: Call, tz: tzinfo) -> CallOut:
+    def of(cls, call: Call, tz: tzinfo, live: Sequence[LiveSession] = ()) -> CallOut:
         recording = None
         if call.recording_path is not None:
             recording = Recording(duration_seconds=call.recording_duration,
@@ -113,6 +151,7 @@ class CallOut(BaseModel):
             recording=recording, recording_error=call.recording_error,
             qa_flags=_without_server_paths(call.qa_flags),
             legs=[Leg.of(leg, tz) for leg in call.legs],
+            live_sessions=[CallLiveSession.of(s, tz) for s in live],
         )
 
 

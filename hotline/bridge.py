@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from callrecords.live_sessions import LiveSessionStore
 from callrecords.store import CallStore
 from calls.keeper import CallKeeper
 from calls.plugin import CallsPlugin
@@ -19,6 +20,7 @@ from domain.qa_thresholds import AnalysisConfig
 from ivr.agi_server import RoutingServer
 from ivr.ami import AmiClient
 from ivr.ami_events import EventDispatcher
+from live.plugin import LiveListening
 from pbx.layout import Instance
 from pbx.provision import installed_version
 from qa.store import QaStore
@@ -61,6 +63,10 @@ class Bridge:
         self.callbacks.attach(self.events)
         self.breaches = BreachWatcher(desk, settings.tickets.webhook_url,
                                       ZoneInfo(settings.company.timezone))
+        # R18: supervisors listening in; the API's /live-sessions acts through it.
+        self.live = LiveListening(self.ami, LiveSessionStore(store.sessions), clock,
+                                  settings.queue.ring_timeout)
+        self.live.attach(self.events)
         self._server: asyncio.Server | None = None
         self.asterisk_version = installed_version(instance.root)  # recorded at provision
 
@@ -81,6 +87,7 @@ class Bridge:
         await self.voicemail_tickets.stop()
         await self.breaches.stop()
         await self.callbacks.stop()
+        await self.live.stop()
         self.ami.close()
 
     def health(self) -> dict[str, Any]:
@@ -89,4 +96,5 @@ class Bridge:
                 **self.keeper.health(),
                 "asterisk_version": self.asterisk_version,
                 "voicemail_tickets": self.voicemail_tickets.opened,
-                "breach_watcher": self.breaches.running}
+                "breach_watcher": self.breaches.running,
+                "live_sessions": self.live.listening}

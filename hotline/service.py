@@ -148,6 +148,7 @@ async def serve(settings: Settings, clock: Clock = system_clock,
         host, _, port = settings.api.bind.rpartition(":")
         app = create_app(settings, store, health=bridge.health, clock=clock)
         app.state.ticket_callbacks = bridge.callbacks  # POST /tickets/{id}/callbacks originates
+        app.state.live_listening = bridge.live  # POST /live-sessions originates (R18)
         # log_config=None: uvicorn's lines go through our logging, in the one console format.
         server = uvicorn.Server(uvicorn.Config(app, host=host, port=int(port),
                                                log_level="warning", lifespan="off",
