@@ -137,7 +137,8 @@ def test_one_call_shape(client: TestClient, world: World) -> None:
         "id", "linkedid", "caller", "caller_name", "called", "started_at", "answered_at",
         "queued_at", "agent_answered_at", "ended_at", "route", "agent", "disposition",
         "wait_seconds", "talk_seconds", "hangup_cause", "hangup_by", "decided_by", "partial",
-        "ring_attempts", "recording", "recording_error", "qa_flags", "legs", "direction"}
+        "ring_attempts", "recording", "recording_error", "qa_flags", "legs", "direction",
+        "live_sessions"}  # R18: supervisors who listened in (tests/api/test_api_live_sessions.py)
     assert call["id"] == call_id
     assert call["direction"] == "inbound"
     assert call["linkedid"] == "1700.1"
