@@ -41,6 +41,7 @@ pytestmark = pytest.mark.asterisk
 SUPERVISOR_TONE = 1000.0
 SUPERVISOR = '\n[[supervisors]]\nnumber = "9001"\nname = "王五"\npassword = "secret-9001"\n'
 TOKENS = '{ "test-qa" = "qa", "test-admin" = "admin", "test-supervisor" = "supervisor" }'
+BODY_9001 = {"agent": "1001", "listener": "9001"}
 HEARD, NOT_HEARD = 0.05, 0.01  # share of the received energy at a party's tone
 
 
@@ -265,3 +266,53 @@ def _record(api: httpx.Client, linkedid: str, timeout: float = 30) -> dict[str, 
                 return dict(api.get(f"/calls/{item['id']}").json())
         time.sleep(0.3)
     raise AssertionError(f"no record of call {linkedid}")
+
+
+def test_ending_while_the_phone_rings_and_an_unknown_code(live: Live) -> None:
+    """DELETE hangs up a supervisor's phone that is still ringing (by the uniqueid the bridge
+    gave the channel), long before its ring timeout; *25 with a 工号 that is no agent is
+    refused at once and logs nothing."""
+    agent = live.phone("1001", "secret-1001", AGENT_TONE)
+    host = live.hosts["9001"]
+    ringing = AgentPhone(live.settings.sip.bind, "9001", "secret-9001", host,
+                         tone(SUPERVISOR_TONE, live.base), mode="noanswer",
+                         port=free_port(socket.SOCK_DGRAM, host),
+                         workdir=live.base / "phone-9001-noanswer").start()
+    results: list[CallResult] = []
+    try:
+        live.wait_reachable("1001")
+        mark = live.ami.mark()
+        caller = threading.Thread(target=lambda: results.append(place_call(
+            live.settings.sip.bind, live.settings.hotline.number, "13900000019",
+            tone(CALLER_TONE, live.base), 12, local_ip=live.hosts["caller"],
+            headers={CLOCK_HEADER: WORKING_HOURS})))
+        caller.start()
+        live.ami.wait_for(mark, lambda e: e.get("Event") == "BridgeEnter"
+                          and e.get("Channel", "").startswith("PJSIP/1001-"), timeout=30)
+        with live.api("test-supervisor") as api:
+            mark = live.ami.mark()
+            session = api.post("/live-sessions", json={**BODY_9001, "mode": "barge"}).json()
+            spy = live.ami.wait_for(mark, lambda e: e.get("Event") == "Newchannel"
+                                    and e.get("Channel", "").startswith("PJSIP/9001-"))
+            assert spy["Uniqueid"].startswith("hotline-live-")
+            time.sleep(0.5)
+            asked = time.monotonic()
+            ended = api.delete(f"/live-sessions/{session['id']}")
+            assert ended.status_code == 200 and ended.json()["end_reason"] == "stopped"
+            live.ami.wait_for(mark, lambda e: e.get("Event") == "Hangup"
+                              and e.get("Uniqueid") == spy["Uniqueid"], timeout=10)
+            # The ring timeout is 5 s: a hangup this soon is the DELETE's.
+            assert time.monotonic() - asked < 2.0
+            assert ended.json()["answered_at"] is None
+            assert ended.json()["duration_seconds"] == 0.0
+
+            mark = live.ami.mark()
+            ringing.dial("*259999", talk_seconds=1, timeout=10)
+            refused = live.ami.wait_for(mark, user_event("HotlineLiveRefused"), timeout=10)
+            assert refused["Agent"] == "9999" and refused["Listener"] == "9001"
+            assert api.get("/live-sessions", params={"agent": "9999"}).json()["total"] == 0
+        caller.join(timeout=40)
+    finally:
+        agent.stop()
+        ringing.stop()
+    assert results and results[0].completed, results and results[0].output
