@@ -139,10 +139,16 @@ def test_refused_while_the_phone_is_not_registered_or_the_agent_not_on_a_call(
         supervisor = live.phone("9001", "secret-9001", SUPERVISOR_TONE)
         try:
             answer = api.post("/live-sessions", json=body)
+            # From the phone: the bridge finds no call, hangs the phone up, logs nothing.
+            mark, asked = live.ami.mark(), time.monotonic()
+            supervisor.dial("*251001", talk_seconds=20, timeout=30)
+            assert time.monotonic() - asked < 10  # hung up, not the 20 s the phone would stay
+            live.ami.wait_for(mark, user_event("HotlineLiveStart", Via="phone"), timeout=5)
         finally:
             supervisor.stop()
         assert answer.status_code == 409, answer.text
         assert answer.json()["error_id"] == "agent.not_on_call"
+        time.sleep(0.5)
         assert api.get("/live-sessions").json()["total"] == 0  # nothing was started
 
 
