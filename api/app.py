@@ -36,6 +36,7 @@ from calls.listening import router as listening_router
 from credentials.http import router as tokens_router
 from credentials.store import TokenStore
 from domain.clock import Clock, system_clock
+from live.http import router as live_router
 from metrics import CONTENT_TYPE_LATEST, exposition
 from qa.http import router as qa_router
 from recordings.peaks import PeaksCache
@@ -134,6 +135,7 @@ def create_app(settings: Settings, store: CallStore,
     # puts the bridge's desk here (hotline/service.py).
     app.state.agent_presence = PresenceDesk(settings, PresenceStore(store.sessions), clock)
     app.include_router(agents_router)
+    app.include_router(live_router)  # R18; app.state.live_listening is set by hotline up
     _document_page_size(app, settings.api.page_size_max)
     _document_roles(app)
     return app

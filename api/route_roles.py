@@ -82,6 +82,10 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "GET /admin/tokens": _ADMIN,
     "POST /admin/tokens": _ADMIN,
     "DELETE /admin/tokens/{token_id}": _ADMIN,
+    # Live listening (R18): QA staff and supervisors; qa may only listen (checked per mode).
+    "POST /live-sessions": _STAFF,
+    "GET /live-sessions": _STAFF,
+    "DELETE /live-sessions/{session_id}": _STAFF,
 }
 
 

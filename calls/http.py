@@ -6,7 +6,7 @@ they need (store, recordings folder, page size) is read from ``app.state``, set 
 api.app.create_app; the router itself is built once, at import."""
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path as FilePath
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -20,6 +20,7 @@ from api.auth import RECORDING_ROLES, Principal, bearer_scheme
 from api.deps import CompanyZone, PageLimit, ensure_role, page_size
 from api.privacy import Disclosure, NumberDisclosure
 from api.schemas import MAX_ID, ErrorOut, QueryTime, in_zone
+from callrecords.live_sessions import LiveSession, LiveSessionStore
 from callrecords.models import Call
 from callrecords.store import CallFilter, CallStore
 from calls.errors import (
@@ -61,10 +62,11 @@ def _get(store: CallStore, call_id: int) -> Call:
     return call
 
 
-def call_out(call: Call, tz: ZoneInfo, disclosure: Disclosure) -> CallOut:
+def call_out(call: Call, tz: ZoneInfo, disclosure: Disclosure,
+             live: Sequence[LiveSession] = ()) -> CallOut:
     """The one place a call record leaves the API: numbers masked for a principal without the
     right to see them (R26); an agent token sees its own calls' numbers."""
-    out = CallOut.of(call, tz)
+    out = CallOut.of(call, tz, live)
     return out if disclosure.reveals(_agents(call)) else out.masked()
 
 
@@ -119,19 +121,23 @@ def list_calls(
     f = CallFilter(since=since, until=until, caller=caller, agent=disclosure.agent or agent,
                    disposition=disposition.value if disposition else None,
                    dead_air=dead_air, overtalk=overtalk)
-    rows, total = _store(request).search(f, limit, offset)
-    return CallPage(items=[call_out(c, timezone, disclosure) for c in rows], total=total,
-                    limit=limit, offset=offset)
+    store = _store(request)
+    rows, total = store.search(f, limit, offset)
+    live = LiveSessionStore(store.sessions).for_calls([c.linkedid for c in rows])  # R18
+    return CallPage(items=[call_out(c, timezone, disclosure, live.get(c.linkedid, ()))
+                           for c in rows], total=total, limit=limit, offset=offset)
 
 
 @router.get("/calls/{call_id}", response_model=CallOut, summary="One call record",
             responses={404: {"model": ErrorOut, "description": "call.not_found"}})
 def get_call(request: Request, call_id: CallId, disclosure: NumberDisclosure,
              timezone: CompanyZone) -> CallOut:
-    call = _get(_store(request), call_id)
+    store = _store(request)
+    call = _get(store, call_id)
     if disclosure.agent is not None and disclosure.agent not in _agents(call):
         raise CallNotFound(details={"id": call_id})  # another agent's call is not there
-    return call_out(call, timezone, disclosure)
+    live = LiveSessionStore(store.sessions).for_calls([call.linkedid])  # R18
+    return call_out(call, timezone, disclosure, live.get(call.linkedid, ()))
 
 
 @router.get(

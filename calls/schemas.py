@@ -4,6 +4,7 @@ OpenAPI document lists every value a client can meet."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
 from pathlib import PurePath
 from typing import Any
@@ -11,9 +12,20 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from api.schemas import LocalTime, local_time
+from callrecords.live_sessions import LiveSession
 from callrecords.models import Call, CallLeg
 from domain.privacy import mask_name, mask_number
-from domain.status import Decider, Direction, Disposition, HangupBy, RecordSource, Route
+from domain.status import (
+    Decider,
+    Direction,
+    Disposition,
+    HangupBy,
+    LiveEnd,
+    LiveMode,
+    LiveVia,
+    RecordSource,
+    Route,
+)
 
 
 class Leg(BaseModel):
@@ -62,6 +74,31 @@ class Recording(BaseModel):
     url: str
 
 
+class CallLiveSession(BaseModel):
+    """A supervisor listened to this call live (R18; /live-sessions has the same fields)."""
+
+    id: int
+    agent: str
+    listener: str
+    mode: LiveMode
+    started_at: LocalTime
+    answered_at: LocalTime | None
+    ended_at: LocalTime | None
+    duration_seconds: float | None
+    end_reason: LiveEnd | None
+    via: LiveVia
+    by: str
+
+    @classmethod
+    def of(cls, s: LiveSession, tz: tzinfo) -> CallLiveSession:
+        return cls(id=s.id, agent=s.agent, listener=s.listener, mode=LiveMode(s.mode),
+                   started_at=local_time(s.started_at, tz),
+                   answered_at=local_time(s.answered_at, tz),
+                   ended_at=local_time(s.ended_at, tz), duration_seconds=s.duration_seconds,
+                   end_reason=LiveEnd(s.end_reason) if s.end_reason else None,
+                   via=LiveVia(s.via), by=s.by)
+
+
 class CallOut(BaseModel):
     id: int
     linkedid: str
@@ -95,9 +132,11 @@ class CallOut(BaseModel):
     # issue 13: `live` (the bridge followed the call), `reconciled` (built afterwards from
     # Asterisk's CEL: the bridge was down or disconnected), `imported` (hotline calls import)
     source: RecordSource = RecordSource.LIVE
+    # R18: supervisors who listened in (GET /calls and /calls/{id}; not exported).
+    live_sessions: list[CallLiveSession] = []
 
     @classmethod
-    def of(cls, call: Call, tz: tzinfo) -> CallOut:
+    def of(cls, call: Call, tz: tzinfo, live: Sequence[LiveSession] = ()) -> CallOut:
         recording = None
         if call.recording_path is not None:
             recording = Recording(duration_seconds=call.recording_duration,
@@ -124,6 +163,7 @@ class CallOut(BaseModel):
             hold_seconds=call.hold_seconds or 0.0,
             agents=list(call.agents or ([call.agent] if call.agent else [])),
             source=call.source or RecordSource.LIVE,
+            live_sessions=[CallLiveSession.of(s, tz) for s in live],
         )
 
 

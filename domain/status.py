@@ -252,3 +252,27 @@ class SipRejection(enum.StrEnum):
     UNKNOWN_SOURCE = "unknown_source"  # an INVITE from neither the carrier nor an agent
     AUTH_FAILED = "auth_failed"  # a failed authentication (Asterisk's security events)
     OUTSIDE_PERMIT = "outside_permit"  # an agent's call from outside its [[agents]] permit
+
+
+class LiveMode(enum.StrEnum):
+    """How a supervisor listens in (R18): who hears the supervisor."""
+
+    LISTEN = "listen"  # nobody: the supervisor only hears caller and agent
+    WHISPER = "whisper"  # the agent, not the caller
+    BARGE = "barge"  # both
+
+
+class LiveVia(enum.StrEnum):
+    """Where a live-listening session was started."""
+
+    API = "api"  # POST /live-sessions
+    PHONE = "phone"  # the supervisor dialled the listen feature code (*25<工号>)
+
+
+class LiveEnd(enum.StrEnum):
+    """Why a live-listening session ended."""
+
+    HANGUP = "hangup"  # the supervisor's phone or the agent's call hung up
+    STOPPED = "stopped"  # DELETE /live-sessions/{id}
+    NO_ANSWER = "no_answer"  # the supervisor's phone did not answer
+    LOST = "lost"  # the spy channel was gone when the bridge (re)connected

@@ -14,6 +14,7 @@ from agents.desk import PresenceDesk
 from agents.plugin import PresencePlugin
 from agents.queue import QueuePresence
 from agents.store import PresenceStore
+from callrecords.live_sessions import LiveSessionStore
 from callrecords.store import CallStore
 from calls.cel import CelLog
 from calls.keeper import CallKeeper
@@ -26,6 +27,7 @@ from hotline.retention import PurgeJob, Purger
 from ivr.agi_server import RoutingServer
 from ivr.ami import AmiClient
 from ivr.ami_events import EventDispatcher
+from live.plugin import LiveListening
 from pbx.layout import Instance
 from pbx.ownership import run_ids
 from pbx.process import Asterisk
@@ -96,6 +98,10 @@ class Bridge:
         self.retention = PurgeJob(
             Purger(store, Path(settings.storage.recordings_dir), settings.retention), clock,
             ZoneInfo(settings.company.timezone))
+        # R18: supervisors listening in; the API's /live-sessions acts through it.
+        self.live = LiveListening(self.ami, LiveSessionStore(store.sessions), clock,
+                                  settings.queue.ring_timeout)
+        self.live.attach(self.events)
         self._server: asyncio.Server | None = None
         self.asterisk_version = installed_version(instance.root)  # recorded at provision
 
@@ -123,6 +129,7 @@ class Bridge:
         await self.retention.stop()
         await self.sip_guard.stop()
         self.originate_ami.close()
+        await self.live.stop()
         self.ami.close()
 
     def health(self) -> dict[str, Any]:
@@ -136,4 +143,5 @@ class Bridge:
                 "reconcile_passes": self.recovery.passes,
                 "recovered_recordings": self.recovery.recordings_recovered,
                 **self.presence.health(),
-                **self.sip_guard.health()}
+                **self.sip_guard.health(),
+                "live_sessions": self.live.listening}

@@ -86,6 +86,8 @@ def default_secrets(settings: Settings) -> list[str]:
     loopback, not for a hotline the public can reach."""
     found = [f"agents[{i}].password" for i, a in enumerate(settings.agents)
              if a.password.startswith("change-me")]
+    found += [f"supervisors[{i}].password" for i, s in enumerate(settings.supervisors)
+              if s.password.startswith("change-me")]
     if settings.ami.secret.startswith("change-me"):
         found.append("ami.secret")
     if settings.ami.originate_secret.startswith("change-me"):
@@ -192,8 +194,8 @@ async def serve(settings: Settings, clock: Clock = system_clock,
             # issue 13: an Asterisk that dies is restarted; the bridge logs in again and
             # resyncs by itself.
             supervisor = AsteriskSupervisor(
-                asterisk, settings.supervisor.check_seconds, settings.supervisor.restart_delay,
-                settings.supervisor.restart_delay_max)
+                asterisk, settings.watchdog.check_seconds, settings.watchdog.restart_delay,
+                settings.watchdog.restart_delay_max)
             supervising = asyncio.create_task(supervisor.run(), name="asterisk-supervisor")
             running = bridge
 
@@ -203,6 +205,7 @@ async def serve(settings: Settings, clock: Clock = system_clock,
         app = create_app(settings, store, health=health, clock=clock)
         app.state.ticket_callbacks = bridge.callbacks  # POST /tickets/{id}/callbacks originates
         app.state.agent_presence = bridge.presence.desk  # POST /agents/.../presence applies
+        app.state.live_listening = bridge.live  # POST /live-sessions originates (R18)
         # log_config=None: uvicorn's lines go through our logging, in the one console format.
         server = uvicorn.Server(uvicorn.Config(app, host=host, port=int(port),
                                                log_level="warning", lifespan="off",

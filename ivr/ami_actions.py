@@ -84,9 +84,11 @@ async def queue_status(ami: ActionSender, queue: str) -> list[dict[str, str]]:
 async def originate(ami: ActionSender, channel: str, *, context: str = "", exten: str = "",
                     priority: int = 1, application: str = "", data: str = "",
                     caller_id: str = "", timeout_ms: int = 30000,
-                    variables: Mapping[str, str] | None = None) -> None:
+                    variables: Mapping[str, str] | None = None, channel_id: str = "") -> None:
     """Starts a call from `channel` to a dialplan extension or an application. Asynchronous
-    on Asterisk's side (Async: true): this returns once Asterisk accepted the request."""
+    on Asterisk's side (Async: true): this returns once Asterisk accepted the request.
+    channel_id: the uniqueid the new channel gets, so its events (Hangup, OriginateResponse)
+    and a later Hangup action can name it before anything else is known of it."""
     if bool(application) == bool(context and exten):
         raise ValueError("originate needs either context and exten, or an application")
     action = {"Action": "Originate", "Channel": channel, "Async": "true",
@@ -97,6 +99,8 @@ async def originate(ami: ActionSender, channel: str, *, context: str = "", exten
         action.update({"Context": context, "Exten": exten, "Priority": str(priority)})
     if caller_id:
         action["CallerID"] = caller_id
+    if channel_id:
+        action["ChannelId"] = channel_id
     if variables:
         action["Variable"] = ",".join(f"{k}={v}" for k, v in variables.items())
     await _send(ami, action)

@@ -9,7 +9,16 @@ from datetime import date
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from domain.dialpattern import DIAL_PATTERN
 from domain.durations import parse_duration
@@ -385,6 +394,7 @@ class Features(_Section):
     sign_out: FeatureCode = "*22"
     pause: FeatureCode = "*23"
     resume: FeatureCode = "*24"
+    listen: FeatureCode = "*25"  # from a supervisor's phone, + 工号: listen in (R18)
     pause_reasons: dict[str, str] = Field(default_factory=lambda: {
         "1": "lunch", "2": "training", "3": "after_call_work"})
 
@@ -403,9 +413,9 @@ class Features(_Section):
 
     @model_validator(mode="after")
     def _distinct(self) -> Features:
-        codes = [self.sign_in, self.sign_out, self.pause, self.resume]
+        codes = [self.sign_in, self.sign_out, self.pause, self.resume, self.listen]
         if len(set(codes)) != len(codes):
-            raise ValueError("sign_in, sign_out, pause and resume must be different codes")
+            raise ValueError("sign_in, sign_out, pause, resume and listen must be different codes")
         return self
 
 
@@ -418,7 +428,7 @@ class Reconcile(_Section):
     grace_seconds: float = Field(5, ge=0, le=3600)
 
 
-class Supervisor(_Section):
+class Watchdog(_Section):
     """Supervised Asterisk (issue 13): `hotline up` restarts an Asterisk that died, waiting
     restart_delay seconds before the first try, doubling after each failed one up to
     restart_delay_max; a check every check_seconds."""
@@ -453,6 +463,22 @@ class Retention(_Section):
     purge_at: str = Field("03:30", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
 
+class Supervisor(_Section):
+    """A QA staff member's or supervisor's SIP phone (R18): it listens in on agents' calls and
+    is never queued. Registers with `number` as username, like an agent's phone."""
+
+    number: str
+    name: str = Field(min_length=1)
+    password: str = Field(min_length=4)
+
+    @field_validator("number")
+    @classmethod
+    def _digits(cls, v: str) -> str:
+        if not re.fullmatch(r"[0-9]{2,10}", v):
+            raise ValueError(f"supervisor number {v!r} must be 2-10 digits")
+        return v
+
+
 class Settings(_Section):
     company: Company
     hotline: Hotline
@@ -477,10 +503,11 @@ class Settings(_Section):
     console: Console = Console()
     features: Features = Features()
     reconcile: Reconcile = Reconcile()
-    supervisor: Supervisor = Supervisor()
+    watchdog: Watchdog = Watchdog()
     hold: Hold = Hold()
     privacy: Privacy = Privacy()
     retention: Retention = Retention()
+    supervisors: list[Supervisor] = []
 
     @model_validator(mode="after")
     def _unique_agents(self) -> Settings:
@@ -492,6 +519,26 @@ class Settings(_Section):
                 raise ValueError(f"agents: agent number {agent.number} clashes with another number")
             seen.add(agent.number)
         return self
+
+    @model_validator(mode="after")
+    def _unique_supervisors(self) -> Settings:
+        # One SIP endpoint per number: a supervisor sharing an agent's number would replace
+        # that agent's phone in pjsip.conf.
+        taken = {a.number for a in self.agents} | {self.hotline.number, self.voicemail.mailbox}
+        for i, supervisor in enumerate(self.supervisors):
+            if supervisor.number in taken:
+                # Raised with the item's location, so the start-up error names the key.
+                raise ValidationError.from_exception_data("Settings", [InitErrorDetails(
+                    type=PydanticCustomError(
+                        "value_error", "{number} is already an agent's, the hotline's, the "
+                        "mailbox's or another supervisor's number",
+                        {"number": supervisor.number}),
+                    loc=("supervisors", i, "number"), input=supervisor.number)])
+            taken.add(supervisor.number)
+        return self
+
+    def supervisor(self, number: str) -> Supervisor | None:
+        return next((s for s in self.supervisors if s.number == number), None)
 
     def agent(self, number: str) -> Agent | None:
         return next((a for a in self.agents if a.number == number), None)

@@ -138,7 +138,8 @@ def test_one_call_shape(client: TestClient, world: World) -> None:
         "queued_at", "agent_answered_at", "ended_at", "route", "agent", "disposition",
         "wait_seconds", "talk_seconds", "hangup_cause", "hangup_by", "decided_by", "partial",
         "ring_attempts", "recording", "recording_error", "qa_flags", "legs", "direction",
-        "source", "hold_seconds", "agents"}  # issues 13, 8
+        "source", "hold_seconds", "agents",  # issues 13, 8
+        "live_sessions"}  # R18: supervisors who listened in (tests/api/test_api_live_sessions.py)
     assert call["source"] == "live"  # issue 13: what the bridge followed (else "reconciled")
     assert call["id"] == call_id
     assert call["direction"] == "inbound"

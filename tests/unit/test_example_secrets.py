@@ -23,6 +23,7 @@ def _own(tmp_path: Path) -> Path:
     own.write_text(EXAMPLE.read_text(encoding="utf-8")
                    .replace('"change-me-1001"', '"x7-real-1001"')
                    .replace('"change-me-1002"', '"x7-real-1002"')
+                   .replace('"change-me-9001"', '"x7-real-9001"')
                    .replace('secret = "change-me"', 'secret = "x7-real-ami"')
                    .replace('"change-me-originate"', '"x7-real-originate"')
                    .replace('"change-me-qa"', '"x7-real-qa-token"')
@@ -42,8 +43,9 @@ def test_the_defaults_are_refused_in_one_line_saying_how_to_fix_it() -> None:
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     [line] = proc.stderr.strip().splitlines()
-    assert line.startswith("hotline: agents[0].password, agents[1].password, ami.secret, "
-                           "ami.originate_secret, api.tokens still have their example value")
+    assert line.startswith("hotline: agents[0].password, agents[1].password, "
+                           "supervisors[0].password, ami.secret, ami.originate_secret, "
+                           "api.tokens still have their example value")
     assert "--config" in line and "--demo" in line
     assert "provisioning" not in proc.stderr and "Asterisk up" not in proc.stderr
 

@@ -1,6 +1,6 @@
 """The configuration of issue 13's nothing-lost parts: Asterisk is rendered to keep its CEL in
 SQLite with the columns the reconciliation reads, the dialplan logs its routing decision into
-it, and [reconcile]/[supervisor] refuse bad values naming the key."""
+it, and [reconcile]/[watchdog] refuse bad values naming the key."""
 
 from __future__ import annotations
 
@@ -38,8 +38,8 @@ def test_asterisk_keeps_its_cel_in_sqlite_with_what_the_reconciliation_reads(tmp
     ("[reconcile]\nlookback_hours = 0\n", "reconcile.lookback_hours"),
     ("[reconcile]\ngrace_seconds = -1\n", "reconcile.grace_seconds"),
     ("[reconcile]\nlookback = 3\n", "reconcile.lookback"),
-    ("[supervisor]\ncheck_seconds = 0\n", "supervisor.check_seconds"),
-    ('[supervisor]\nrestart_delay_max = "soon"\n', "supervisor.restart_delay_max"),
+    ("[watchdog]\ncheck_seconds = 0\n", "watchdog.check_seconds"),
+    ('[watchdog]\nrestart_delay_max = "soon"\n', "watchdog.restart_delay_max"),
 ])
 def test_bad_values_are_refused_naming_the_key(tmp_path: Path, text: str, key: str) -> None:
     f = tmp_path / "bad.toml"
@@ -52,5 +52,5 @@ def test_bad_values_are_refused_naming_the_key(tmp_path: Path, text: str, key: s
 def test_defaults() -> None:
     settings = load_settings(environ={})
     assert (settings.reconcile.lookback_hours, settings.reconcile.grace_seconds) == (72, 5)
-    assert (settings.supervisor.check_seconds, settings.supervisor.restart_delay,
-            settings.supervisor.restart_delay_max) == (0.5, 0.5, 30)
+    assert (settings.watchdog.check_seconds, settings.watchdog.restart_delay,
+            settings.watchdog.restart_delay_max) == (0.5, 0.5, 30)
