@@ -66,7 +66,10 @@ def seeded(hotline: Hotline, tmp_path_factory: pytest.TempPathFactory  # noqa: F
         admin.close()
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync API runs, its event loop counts as the
+# thread's running loop, and every asyncio test collected after this folder would fail with
+# "Runner.run() cannot be called from a running event loop".
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if shutil.which(CHROMIUM) is None:
         pytest.fail("Debian's chromium is missing: run scripts/setup")

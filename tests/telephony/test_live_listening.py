@@ -39,7 +39,6 @@ from tests.telephony.wire import Capture, tone_share
 pytestmark = pytest.mark.asterisk
 
 SUPERVISOR_TONE = 1000.0
-SUPERVISOR = '\n[[supervisors]]\nnumber = "9001"\nname = "王五"\npassword = "secret-9001"\n'
 TOKENS = '{ "test-qa" = "qa", "test-admin" = "admin", "test-supervisor" = "supervisor" }'
 BODY_9001 = {"agent": "1001", "listener": "9001"}
 HEARD, NOT_HEARD = 0.05, 0.01  # share of the received energy at a party's tone
@@ -78,7 +77,8 @@ class Live:
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     base = tmp_path_factory.mktemp("live")
     config = base / "hotline-live.toml"
-    config.write_text(CONFIG.read_text(encoding="utf-8") + SUPERVISOR, encoding="utf-8")
+    # Supervisor 9001 (password secret-9001) is in the suite's configuration.
+    config.write_text(CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
     env = {**service_env(base, "test-live", carrier=True),
            "HOTLINE_PROMPTS__CUSTOM_DIR": str(base / "prompts"),
            "HOTLINE_API__TOKENS": TOKENS}
