@@ -10,10 +10,11 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import create_engine, func, insert, select, text, tuple_
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
 
 from callrecords.models import Call, CallLeg
 from callrecords.record import CallRecord
@@ -40,6 +41,34 @@ class CallFilter:
     caller: str | None = None
     agent: str | None = None
     disposition: str | None = None
+
+
+def _conditions(f: CallFilter) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if f.since is not None:
+        where.append(Call.started_at >= f.since.astimezone(UTC))
+    if f.until is not None:
+        where.append(Call.started_at < f.until.astimezone(UTC))
+    if f.caller:
+        where.append(Call.caller == f.caller)
+    if f.agent:
+        where.append(Call.agent == f.agent)
+    if f.disposition:
+        where.append(Call.disposition == f.disposition)
+    return where
+
+
+def total_is_exact(total: int, offset: int, rows: int, count_limit: int | None) -> bool:
+    """Whether search()'s total is the number of matches, or a lower bound: the count past
+    the page stopped at count_limit + 1 (were that exact, a bound it still is)."""
+    return count_limit is None or total != offset + rows + count_limit + 1
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    rows: Sequence[Call]
+    total: int  # the number of matches, or a lower bound of it when not total_exact
+    total_exact: bool
 
 
 class CallStore:
@@ -121,24 +150,44 @@ class CallStore:
         with self.sessions() as session:
             return session.scalar(select(Call).where(Call.linkedid == linkedid))
 
-    def search(self, f: CallFilter, limit: int, offset: int) -> tuple[Sequence[Call], int]:
-        query = select(Call)
-        if f.since is not None:
-            query = query.where(Call.started_at >= f.since.astimezone(UTC))
-        if f.until is not None:
-            query = query.where(Call.started_at < f.until.astimezone(UTC))
-        if f.caller:
-            query = query.where(Call.caller == f.caller)
-        if f.agent:
-            query = query.where(Call.agent == f.agent)
-        if f.disposition:
-            query = query.where(Call.disposition == f.disposition)
+    def search(self, f: CallFilter, limit: int, offset: int, count_limit: int | None = None
+               ) -> tuple[Sequence[Call], int]:
+        """A page of calls, newest first, and how many match: exactly, or with count_limit
+        a bound count (see page(); total_is_exact tells which)."""
+        page = self.page(f, limit, offset, count_limit)
+        return page.rows, page.total
+
+    def page(self, f: CallFilter, limit: int, offset: int,
+             count_limit: int | None) -> SearchPage:
+        """A page of calls, newest first, and how many match. Counting every match costs a
+        scan of all of them (850,000 answered calls of a million: ~0.25-1 s on SQLite), so
+        the count is bounded: at most count_limit + 1 matches after the page's last row are
+        counted (a seek on the (column, started_at, id) index, whatever the offset); beyond
+        that, total is a lower bound. A page that reaches the end needs no count at all.
+        count_limit None: always count exactly."""
+        where = _conditions(f)
+        order = (Call.started_at.desc(), Call.id.desc())
         with self.sessions() as session:
-            total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-            rows = session.scalars(
-                query.order_by(Call.started_at.desc(), Call.id.desc()).limit(limit).offset(offset)
-            ).all()
-            return rows, total
+            # The page's keys first, from the index alone (a deep offset skips index entries,
+            # not rows), then only those rows, with their legs.
+            keys = session.execute(select(Call.started_at, Call.id).where(*where)
+                                   .order_by(*order).limit(limit).offset(offset)).all()
+            ids = [k.id for k in keys]
+            rows: Sequence[Call] = session.scalars(
+                select(Call).where(Call.id.in_(ids)).order_by(*order)).all() if ids else []
+            if (ids and len(ids) < limit) or (not ids and offset == 0):
+                return SearchPage(rows, offset + len(ids), True)  # the end: nothing to count
+            if count_limit is None or not ids:
+                # Past the end (the client's offset is beyond the matches): the count
+                # is what it needs to page back, and it is smaller than the offset.
+                total = session.scalar(select(func.count()).select_from(Call).where(*where))
+                return SearchPage(rows, total or 0, True)
+            last = keys[-1]
+            after = (select(Call.id).where(*where)
+                     .where(tuple_(Call.started_at, Call.id) < tuple_(last.started_at, last.id))
+                     .limit(count_limit + 1))
+            counted = session.scalar(select(func.count()).select_from(after.subquery())) or 0
+            return SearchPage(rows, offset + len(ids) + counted, counted <= count_limit)
 
     # Bulk access for `hotline calls export/import` (calls/transfer.py): batches, not one
     # session per call, so a million records move in minutes.

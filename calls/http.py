@@ -19,7 +19,7 @@ from api.auth import RECORDING_ROLES, Principal, bearer_scheme
 from api.deps import CompanyZone, CurrentPrincipal, PageLimit, ensure_role, page_size
 from api.schemas import MAX_ID, ErrorOut, QueryTime, in_zone
 from callrecords.models import Call
-from callrecords.store import CallFilter, CallStore
+from callrecords.store import CallFilter, CallStore, total_is_exact
 from calls.errors import (
     CallNotFound,
     InvalidPeriod,
@@ -33,6 +33,9 @@ from domain.status import Disposition
 
 log = logging.getLogger("hotline.api")
 
+
+# GET /calls's `total` is exact ("true") or a lower bound ("false"): see api.count_limit.
+TOTAL_EXACT = "X-Total-Exact"
 
 CallId = Annotated[int, Path(ge=1, le=MAX_ID, description="The call record's id")]
 
@@ -63,10 +66,15 @@ router = APIRouter(tags=["calls"], responses=_ERRORS)  # type: ignore[arg-type]
 
 
 @router.get("/calls", response_model=CallPage, summary="Search call records",
-            responses={422: {"model": ErrorOut,
+            responses={200: {"headers": {TOTAL_EXACT: {
+                                "description": "true: `total` is the number of matches; "
+                                               "false: a lower bound (api.count_limit)",
+                                "schema": {"type": "string", "enum": ["true", "false"]}}}},
+                       422: {"model": ErrorOut,
                              "description": "request.invalid, calls.invalid_period"}})
 def list_calls(
     request: Request,
+    response: Response,
     _principal: CurrentPrincipal,
     timezone: CompanyZone,
     since: Annotated[QueryTime | None, Query(
@@ -88,7 +96,11 @@ def list_calls(
                                      "until": until.isoformat()})
     f = CallFilter(since=since, until=until, caller=caller, agent=agent,
                    disposition=disposition.value if disposition else None)
-    rows, total = _store(request).search(f, limit, offset)
+    count_limit: int = request.app.state.count_limit
+    rows, total = _store(request).search(f, limit, offset, count_limit)
+    # In a header, so the body keeps its shape: `total` is exact, or (false) a lower bound.
+    exact = total_is_exact(total, offset, len(rows), count_limit)
+    response.headers[TOTAL_EXACT] = "true" if exact else "false"
     return CallPage(items=[CallOut.of(c, timezone) for c in rows], total=total,
                     limit=limit, offset=offset)
 
