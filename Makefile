@@ -4,7 +4,7 @@ CONFIG ?=
 # make demo-call AT=2026-11-23T10:00:00 routes the demo's call (only it) as if at that time.
 AT ?=
 
-.PHONY: setup up test lint demo-call
+.PHONY: setup up test lint demo-call bench bench-api
 
 setup:
 	./scripts/setup
@@ -26,3 +26,16 @@ lint: setup
 
 demo-call: setup
 	.venv/bin/hotline demo-call $(if $(CONFIG),--config $(CONFIG)) $(if $(AT),--at "$(AT)")
+
+# Benchmarks (issue 9), never part of `make test` or CI: minutes of real telephony load.
+# `make bench`: the product against native Asterisk side by side, interleaved runs (needs root
+# and tcpdump); BENCH_ARGS e.g. "--levels 50,100 --reps 3" or "--quick" (a one-minute check).
+# `make bench-api`: GET /calls and downloads at 1,000,000 seeded records (BENCH_ARGS "--postgres").
+# Results: bench/results/<date>.json and .png, summarised in README's Benchmarks section.
+BENCH_ARGS ?=
+
+bench: setup
+	nice -n 5 .venv/bin/python bench/load.py $(BENCH_ARGS)
+
+bench-api: setup
+	nice -n 5 .venv/bin/python bench/api_million.py $(BENCH_ARGS)

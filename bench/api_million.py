@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -186,7 +187,7 @@ def measure(url: str, calls: int, requests: int) -> dict[str, Any]:
                 time.sleep(0.2)
         search = {}
         for name, params in search_cases(calls).items():
-            search[name] = summary(timed(lambda p=params: client.get("/calls", params=p),
+            search[name] = summary(timed(partial(client.get, "/calls", params=params),
                                          requests))
             print(f"  GET /calls {name:<24} p50 {search[name]['p50']:8.1f} ms  "
                   f"p95 {search[name]['p95']:8.1f} ms", flush=True)
