@@ -53,7 +53,7 @@ class Runs:
         self.results.append(r)
         rtp = r["rtp"]
         print(f"  {phase:<9} {side.name:<7} c={r['concurrent']:<4} calls={r['calls']:<4} "
-              f"ok={r['successful']} failed={r['failed']} "
+              f"ok={r['successful']} failed={r['failed']} bridged={r['bridged']} "
               f"answer p50={r['answer_ms']['p50']:.1f} ms p95={r['answer_ms']['p95']:.1f} "
               f"rtp lost={rtp['lost']}/{rtp['received']} "
               f"cpu ast={r['cpu_run']['asterisk_cpu_s']:.1f}s "
@@ -62,9 +62,10 @@ class Runs:
 
 
 def clean(r: dict[str, Any], talk: float) -> bool:
-    """A run the side carried: every call succeeded, no RTP lost, every call recorded."""
-    return (r["failed"] == 0 and r["successful"] == r["calls"] and r["rtp"]["lost"] == 0
-            and r["recordings_on_disk"]["playable"] >= r["calls"])
+    """A run the side carried: every call succeeded and was bridged to an agent (not left
+    waiting in the queue), no RTP lost, every call recorded."""
+    return (r["failed"] == 0 and r["successful"] == r["calls"] and r["bridged"] >= r["calls"]
+            and r["rtp"]["lost"] == 0 and r["recordings_on_disk"]["playable"] >= r["calls"])
 
 
 def by(results: list[dict[str, Any]], phase: str, side: str, level: int) -> list[dict[str, Any]]:
@@ -111,7 +112,7 @@ def analyse(results: list[dict[str, Any]], levels: list[int], rates: list[float]
         out["capacity"][f"{side}_max_clean"] = max(carried, default=0)
         fine = [rate for rate in rates
                 if by(results, "rate", side, rate)  # type: ignore[arg-type]
-                and all(r["failed"] == 0 and r["successful"] == r["calls"]
+                and all(r["failed"] == 0 and r["successful"] == r["calls"] == r["bridged"]
                         for r in by(results, "rate", side, rate))]  # type: ignore[arg-type]
         out["rate"][f"{side}_max_calls_per_s"] = max(fine, default=0)
     p_cap, n_cap = out["capacity"]["product_max_clean"], out["capacity"]["native_max_clean"]
@@ -133,10 +134,10 @@ def analyse(results: list[dict[str, Any]], levels: list[int], rates: list[float]
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--levels", default="50,100,150")
-    parser.add_argument("--rates", default="10,20,40")
+    parser.add_argument("--rates", default="5,10,20")
     parser.add_argument("--reps", type=int, default=2)
     parser.add_argument("--talk", type=float, default=30.0)
-    parser.add_argument("--agents", type=int, default=220)
+    parser.add_argument("--agents", type=int, default=250)
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     for tool in ("sipp", "tcpdump"):
@@ -168,7 +169,7 @@ def main() -> None:
                          rate=min(20.0, max(1.0, level / 5)), complete=True)
         for rate in rates:
             for rep, side in interleaved(sides, args.reps):
-                runs.run(side, rep, "rate", concurrent=int(rate * 10), calls=int(rate * 8),
+                runs.run(side, rep, "rate", concurrent=int(rate * 20), calls=int(rate * 8),
                          talk=1.0, rate=rate, complete=False)
     finally:
         for side in sides:

@@ -194,7 +194,10 @@ class Floor:
         self.proc = subprocess.Popen(
             ["sipp", sip, "-sf", str(scenario), "-i", self.ip, "-p", str(self.port),
              "-mi", self.ip, "-mp", str(free_port(socket.SOCK_DGRAM, self.ip)), "-nostdin",
-             "-bind_local", "-trace_err", "-max_socket", "2000"],
+             "-bind_local", "-trace_err", "-max_socket", "2000",
+             # SIPp's default cap on simultaneous calls (3 x rate x duration: ~30 for a UAS)
+             # would leave the rest of the floor ringing unanswered.
+             "-l", "5000"],
             cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def stop(self) -> None:

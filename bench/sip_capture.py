@@ -112,5 +112,15 @@ def call_timings(packets: list[SipPacket], asterisk_port: int) -> dict[str, Call
     return calls
 
 
-def timings_of(pcap: Path, asterisk_port: int) -> dict[str, CallTiming]:
-    return call_timings(read_pcap(pcap.read_bytes()), asterisk_port)
+def timings_of(pcap: Path, asterisk_port: int) -> tuple[dict[str, CallTiming], int]:
+    """The callers' timings and the number of calls agents answered."""
+    packets = read_pcap(pcap.read_bytes())
+    return call_timings(packets, asterisk_port), agent_answers(packets, asterisk_port)
+
+
+def agent_answers(packets: list[SipPacket], asterisk_port: int) -> int:
+    """Calls answered by agents' phones: 200 OKs to INVITEs arriving at Asterisk (the callers'
+    200s leave from it). A queued caller who was never bridged shows none."""
+    return len({p.call_id for p in packets
+                if p.dst_port == asterisk_port and p.first_line.startswith("SIP/2.0 200")
+                and p.cseq_method == "INVITE"})

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
 from aggregate import percentile, ratios, summary
-from sip_capture import call_timings, read_pcap
+from sip_capture import agent_answers, call_timings, read_pcap
 
 samples = st.lists(st.floats(min_value=0, max_value=1e6), min_size=1, max_size=50)
 
@@ -79,6 +79,9 @@ def test_answer_latency_and_hangup_from_a_capture() -> None:
     packets = read_pcap(_pcap([(100.0, 4000, 5060, invite), (100.001, 5060, 7000, to_agent),
                                (100.0025, 5060, 4000, ok), (131.5, 4000, 5060, bye)]))
     timings = call_timings(packets, 5060)
+    assert agent_answers(packets, 5060) == 0  # the agent's phone has not answered
+    agent_ok = "SIP/2.0 200 OK\nCall-ID: a1\nCSeq: 1 INVITE\n\n"
+    assert agent_answers(read_pcap(_pcap([(100.2, 7000, 5060, agent_ok)])), 5060) == 1
     assert list(timings) == ["c1"]  # Asterisk's own INVITE to the agent is not a caller's call
     call = timings["c1"]
     assert call.caller == "1310010" and call.bye_at == pytest.approx(131.5)
