@@ -138,6 +138,10 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=2)
     parser.add_argument("--talk", type=float, default=30.0)
     parser.add_argument("--agents", type=int, default=250)
+    parser.add_argument("--latency-calls", type=int, default=10,
+                        help="calls one at a time for the 1-call latency (0: skip)")
+    parser.add_argument("--section", default="load",
+                        help="the results file's section (e.g. load_after for a re-run)")
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     for tool in ("sipp", "tcpdump"):
@@ -147,7 +151,7 @@ def main() -> None:
     if args.quick:
         args.levels, args.rates, args.talk, args.agents, args.reps = "3", "2", 5.0, 10, 1
     levels = [int(x) for x in args.levels.split(",")]
-    rates = [float(x) for x in args.rates.split(",")]
+    rates = [float(x) for x in args.rates.split(",") if x]
     work = Path(tempfile.mkdtemp(prefix="hotline-bench-load-"))
     config = bench_config(work, args.agents)
     sides = [make_side("product", work, config, 30000, "127.0.0.61"),
@@ -160,9 +164,9 @@ def main() -> None:
             side.start(config, args.agents)
             print(f"{side.name} up with {args.agents} agents in {time.monotonic() - t:.0f} s",
                   flush=True)
-        for rep, side in interleaved(sides, args.reps):
-            runs.run(side, rep, "latency", concurrent=1, calls=10, talk=1.0, rate=2.0,
-                     complete=False)
+        for rep, side in interleaved(sides, args.reps if args.latency_calls else 0):
+            runs.run(side, rep, "latency", concurrent=1, calls=args.latency_calls, talk=1.0,
+                     rate=2.0, complete=False)
         for level in levels:
             for rep, side in interleaved(sides, args.reps):
                 runs.run(side, rep, "capacity", concurrent=level, calls=level, talk=args.talk,
@@ -179,7 +183,7 @@ def main() -> None:
             "work": str(work), "summary": summary_, "runs": runs.results,
             "note": "2-core machine shared with other sessions' telephony tests; "
                     "everything ran under nice -n 5"}
-    section = "load_quick" if args.quick else "load"
+    section = "load_quick" if args.quick else args.section
     path = save_section(section, data)
     png = results_path().with_name(f"{results_path().stem}-{section}.png")
     chart(runs.results, png)

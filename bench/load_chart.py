@@ -36,7 +36,10 @@ def chart(runs: list[dict[str, Any]], target: Path) -> Path:
         x, y = series(runs, side, lambda r: r.get("cpu_steady", {}).get("asterisk_pct"))
         cpu.plot(x, y, style, label=f"Asterisk ({side})")
     x, y = series(runs, "product", lambda r: r.get("cpu_steady", {}).get("bridge_pct"))
-    cpu.plot(x, y, "^-", label="bridge (product)")
+    cpu.plot(x, y, "^-", label="bridge (product), calls talking")
+    x, y = series(runs, "product",
+                  lambda r: 100 * r["cpu_run"]["bridge_cpu_s"] / r["cpu_run"]["seconds"])
+    cpu.plot(x, y, "v:", label="bridge, whole run (records, recordings, QA analysis)")
     lat.set(title="INVITE → 200 OK (packet capture)", xlabel="concurrent calls", ylabel="ms")
     cpu.set(title="CPU while every call talks (/proc)", xlabel="concurrent calls",
             ylabel="% of one core")
@@ -48,3 +51,13 @@ def chart(runs: list[dict[str, Any]], target: Path) -> Path:
     fig.savefig(target, dpi=110)
     plt.close(fig)
     return target
+
+
+if __name__ == "__main__":  # redraw from a results file: load_chart.py RESULTS.json [SECTION]
+    import json
+    import sys
+
+    doc = json.loads(Path(sys.argv[1]).read_text())
+    section = sys.argv[2] if len(sys.argv) > 2 else "load"
+    print(chart(doc[section]["runs"], Path(sys.argv[1]).with_name(
+        f"{Path(sys.argv[1]).stem}-{section}.png")))

@@ -10,6 +10,7 @@ import json
 import signal
 import socket
 import subprocess
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,20 +90,28 @@ def run_calls(side: Side, run: int, concurrent: int, calls: int, talk: float, ra
     # Every call talking to its agent: after the ramp and the setup, before the first hangup.
     steady = (ramp + SETUP_SECONDS, talk + SETUP_SECONDS)
     window: dict[str, Any] = {}
+    watch = complete and side.name == "product"
+    # The API is watched from just before the first hangup, while later calls still talk:
+    # each record's "served after hangup" must not include the wait for the last call.
+    watcher = _Watcher(side, run, calls, t_start) if watch else None
 
     def tick(elapsed: float) -> None:
+        if watcher is not None and elapsed >= steady[1] - 1.0:
+            watcher.begin()
+        if steady[1] - steady[0] < 5:
+            return
         if "t0" not in window and elapsed >= steady[0]:
             window["t0"], window["cpu0"] = time.time(), side.cpu()
         elif "t0" in window and "t1" not in window and elapsed >= steady[1]:
             window["t1"], window["cpu1"] = time.time(), side.cpu()
 
-    ok, failed, took = place(side, run, concurrent, calls, talk, rate,
-                             tick if steady[1] - steady[0] >= 5 else None)
+    ok, failed, took = place(side, run, concurrent, calls, talk, rate, tick)
     result: dict[str, Any] = {"side": side.name, "run": run, "concurrent": concurrent,
                               "calls": calls, "talk_s": talk, "rate": rate,
                               "successful": ok, "failed": failed, "sipp_seconds": took}
-    if complete and side.name == "product":
-        result["completeness"] = completeness(side, run, calls, t_start)
+    if watcher is not None:
+        watcher.begin()
+        result["completeness"] = watcher.result()
     else:
         time.sleep(3.0)  # hangup statistics and recordings closing
     t_end = time.time()
@@ -128,12 +137,33 @@ def run_calls(side: Side, run: int, concurrent: int, calls: int, talk: float, ra
     result["invites_seen"] = len(timings)
     if "completeness" in result:
         result["completeness"].update(served_after_hangup(result["completeness"], timings))
-    result["recordings_on_disk"] = recordings(side, t_start, talk)
+    linkedids = result.get("completeness", {}).pop("linkedids", None)
+    result["recordings_on_disk"] = recordings(side, t_start, talk, linkedids)
     return result
 
 
+class _Watcher:
+    """completeness() in a thread of its own, started once."""
+
+    def __init__(self, side: Side, run: int, calls: int, since: float) -> None:
+        self.args = (side, run, calls, since)
+        self.found: dict[str, Any] = {}
+        self.thread: threading.Thread | None = None
+
+    def begin(self) -> None:
+        if self.thread is None:
+            self.thread = threading.Thread(
+                target=lambda: self.found.update(completeness(*self.args)), daemon=True)
+            self.thread.start()
+
+    def result(self) -> dict[str, Any]:
+        assert self.thread is not None
+        self.thread.join(timeout=120)
+        return self.found
+
+
 def completeness(side: Side, run: int, calls: int, since: float,
-                 timeout: float = 60) -> dict[str, Any]:
+                 timeout: float = 120) -> dict[str, Any]:
     """Polls GET /calls (every 0.25 s) until every call of the run has its record with its
     recording attached, noting when each record was first served and when its recording."""
     assert side.api is not None
@@ -165,6 +195,7 @@ def completeness(side: Side, run: int, calls: int, since: float,
         got = side.api.get(r["recording"]["url"])
         served += got.status_code == 200 and got.content[:4] == b"RIFF"
     return {"records": len(records), "with_agent_wait_talk": len(filled),
+            "linkedids": {r["linkedid"] for r in records.values()},
             "with_recording": len(with_recording), "downloads_checked": 3, "downloads_ok": served,
             "seen": seen, "attached": attached,
             "dispositions": sorted({r["disposition"] for r in records.values()})}
@@ -180,12 +211,15 @@ def served_after_hangup(done: dict[str, Any], timings: dict[str, Any]) -> dict[s
     return {"record_served_s": summary(record), "recording_attached_s": summary(attach)}
 
 
-def recordings(side: Side, since: float, talk: float) -> dict[str, Any]:
-    """The run's recordings on disk: the product's finalised WAVs (read and measured with
-    soundfile), the baseline's MixMonitor files (removed after counting: they pile up)."""
+def recordings(side: Side, since: float, talk: float,
+               linkedids: set[str] | None = None) -> dict[str, Any]:
+    """The run's recordings on disk: the product's finalised WAVs of the run's records
+    (<linkedid>.wav, read and measured with soundfile), the baseline's MixMonitor files
+    (removed after counting: they pile up)."""
     if side.name == "product":
         folder = Path(side.settings.storage.recordings_dir)
-        files = [p for p in folder.rglob("*.wav") if p.stat().st_mtime >= since - 1]
+        files = [p for p in folder.rglob("*.wav") if p.stat().st_mtime >= since - 1
+                 and (linkedids is None or p.stem in linkedids)]
         playable = 0
         for p in files:
             try:
