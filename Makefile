@@ -3,6 +3,9 @@
 CONFIG ?=
 # make demo-call AT=2026-11-23T10:00:00 routes the demo's call (only it) as if at that time.
 AT ?=
+# `make up` is the first run on a machine of your own: --demo accepts the example secrets
+# (change-me...) on loopback. `make up DEMO=` (or `hotline up --config FILE`) refuses them.
+DEMO ?= --demo
 
 .PHONY: setup up test lint demo-call bench bench-api
 
@@ -10,7 +13,7 @@ setup:
 	./scripts/setup
 
 up: setup
-	.venv/bin/hotline up $(if $(CONFIG),--config $(CONFIG))
+	.venv/bin/hotline up $(DEMO) $(if $(CONFIG),--config $(CONFIG))
 
 test: setup
 	.venv/bin/pytest

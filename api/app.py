@@ -15,10 +15,16 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
+from agents.desk import PresenceDesk
+from agents.http import router as agents_router
+from agents.store import PresenceStore
 from api.auth import TokenAuth
 from api.deps import DEFAULT_PAGE_SIZE
 from api.errors import install_handlers
+from api.listen import new_key
 from api.observe import RequestCounter
 from api.route_roles import roles_of
 from api.schemas import Health
@@ -26,11 +32,14 @@ from audit.http import router as audit_router
 from audit.store import AuditLog
 from callrecords.store import CallStore
 from calls.http import router as calls_router
+from calls.listening import router as listening_router
 from credentials.http import router as tokens_router
 from credentials.store import TokenStore
 from domain.clock import Clock, system_clock
+from live.http import router as live_router
 from metrics import CONTENT_TYPE_LATEST, exposition
 from qa.http import router as qa_router
+from recordings.peaks import PeaksCache
 from settings import Settings
 from tickets.desk import desk_from_settings
 from tickets.http import router as tickets_router
@@ -112,15 +121,48 @@ def create_app(settings: Settings, store: CallStore,
     app.state.recordings_dir = Path(settings.storage.recordings_dir).resolve()
     app.state.page_size_max = settings.api.page_size_max
     app.state.count_limit = settings.api.count_limit  # GET /calls counts this far (issue 9)
+    app.state.unmasked_roles = frozenset(settings.privacy.unmasked_roles)  # R26
     app.include_router(calls_router)
     app.include_router(audit_router)
     app.include_router(qa_router)
     app.state.ticket_desk = desk_from_settings(settings, store, clock)
     app.include_router(tickets_router)
     app.include_router(tokens_router)
+    app.state.listen_key = new_key()  # signed listening links (api.listen), this process's
+    app.state.peaks_cache = PeaksCache(settings.console.peaks_cache_entries)
+    app.include_router(listening_router)
+    _mount_console(app)
+    # Without a bridge, changes are recorded and applied at its next AMI login; `hotline up`
+    # puts the bridge's desk here (hotline/service.py).
+    app.state.agent_presence = PresenceDesk(settings, PresenceStore(store.sessions), clock)
+    app.include_router(agents_router)
+    app.include_router(live_router)  # R18; app.state.live_listening is set by hotline up
     _document_page_size(app, settings.api.page_size_max)
     _document_roles(app)
     return app
+
+
+class _ConsoleFiles(StaticFiles):
+    """The QA console's files (package `console`, issue 10). Its pages may load only from
+    this origin: nothing from the network at run time, and no inline script to inject into."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+            "style-src 'self' 'unsafe-inline'; frame-src 'self' blob:; object-src 'none'; "
+            "base-uri 'none'; frame-ancestors 'self'")
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "no-cache"  # revalidate: an upgrade shows at once
+        return response
+
+
+def _mount_console(app: FastAPI) -> None:
+    """/console/: static files, not API routes (so not in OpenAPI nor api.route_roles):
+    anyone may load the page; everything it shows comes through the API with a token."""
+    app.mount("/console", _ConsoleFiles(packages=[("console", "static")], html=True),
+              name="console")
 
 
 def _document_roles(app: FastAPI) -> None:

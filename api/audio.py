@@ -22,6 +22,7 @@ from starlette.background import BackgroundTask
 from api.auth import Principal
 from api.deps import current_principal
 from api.errors import ApiError, DatabaseUnavailable
+from api.listen import link_principal
 from api.ranges import UnsatisfiableRange, if_range_allows, iter_file, parse_range
 from audit.store import Access, AuditLog
 from callrecords.store import StoreError
@@ -40,6 +41,7 @@ class Fetch:
     ident: int
     range_header: str | None
     if_range: str | None
+    link: str | None = None  # a signed listening link (api.listen) instead of a token
 
     @property
     def asked(self) -> str | None:
@@ -60,7 +62,7 @@ def audited_fetch(request: Request, credentials: HTTPAuthorizationCredentials | 
     principal: Principal | None = None
     extra = {f"{fetch.key}_id": fetch.ident, "range": fetch.asked}
     try:
-        principal = current_principal(request, credentials)
+        principal = _identify(request, credentials, fetch)
         access = access.by(principal)
         response = serve(principal, fetch, _recorder(audit_log, access))
     except Exception as e:
@@ -83,6 +85,16 @@ def audited_fetch(request: Request, credentials: HTTPAuthorizationCredentials | 
                extra={**extra, "role": principal.role, "token": principal.fingerprint,
                       "status": response.status_code})
     return response
+
+
+def _identify(request: Request, credentials: HTTPAuthorizationCredentials | None,
+              fetch: Fetch) -> Principal:
+    """The token's principal, or the one a signed listening link was made for (issue 10: the
+    browser's audio element cannot send a token)."""
+    if fetch.link is None:
+        return current_principal(request, credentials)
+    return link_principal(request.app.state.listen_key, fetch.link, fetch.key, fetch.ident,
+                          request.app.state.clock())
 
 
 def _recorder(audit_log: AuditLog, access: Access) -> Callable[[int, int], object]:

@@ -40,6 +40,9 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "GET /calls": _ALL,
     "GET /calls/{call_id}": _ALL,
     "GET /calls/{call_id}/recording": _RECORDINGS,
+    # The QA console's listening (issue 10): the waveform and a signed link for <audio>.
+    "GET /calls/{call_id}/recording/peaks": _RECORDINGS,
+    "POST /calls/{call_id}/recording/link": _RECORDINGS,
     # The durable access log.
     "GET /audit": _MANAGERS,
     # Quality assurance: plans, forms, reviews, weekly reports.
@@ -70,10 +73,19 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "POST /tickets/{ticket_id}/callbacks": frozenset({"admin", "supervisor", "ticket",
                                                       "agent"}),
     "GET /tickets/{ticket_id}/voicemail": _RECORDINGS,
+    # Agents' presence (R24): managers change it, QA spot-checks the trail; an agent token
+    # sees and changes itself only.
+    "GET /agents": _STAFF_AND_AGENTS,
+    "POST /agents/{agent}/presence": _MANAGERS | {"agent"},
+    "GET /agents/{agent}/presence": _STAFF_AND_AGENTS,
     # Tokens.
     "GET /admin/tokens": _ADMIN,
     "POST /admin/tokens": _ADMIN,
     "DELETE /admin/tokens/{token_id}": _ADMIN,
+    # Live listening (R18): QA staff and supervisors; qa may only listen (checked per mode).
+    "POST /live-sessions": _STAFF,
+    "GET /live-sessions": _STAFF,
+    "DELETE /live-sessions/{session_id}": _STAFF,
 }
 
 

@@ -44,6 +44,11 @@ class Call(Base):
     recording_error: Mapped[str | None] = mapped_column(Text)
     qa_flags: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     direction: Mapped[str] = mapped_column(String(16), default="inbound", index=True)
+    # issue 13: live (the bridge followed it), reconciled (built later from Asterisk's CEL)
+    source: Mapped[str] = mapped_column(String(16), default="live", server_default="live")
+    # issue 8 (R9): total hold time, and every agent who talked to the caller in order.
+    hold_seconds: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    agents: Mapped[list[str] | None] = mapped_column(JSON, default=list)
 
     legs: Mapped[list[CallLeg]] = relationship(
         back_populates="call", cascade="all, delete-orphan", order_by="CallLeg.started_at",

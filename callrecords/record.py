@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from domain.status import Decider, Direction, Disposition, HangupBy, Route
+from domain.status import Decider, Direction, Disposition, HangupBy, RecordSource, Route
 
 
 @dataclass
@@ -46,6 +46,11 @@ class CallRecord:
     legs: list[Leg] = field(default_factory=list)
     partial: bool = False  # some events were missed (bridge restarted or disconnected)
     direction: Direction = Direction.INBOUND
+    source: RecordSource = RecordSource.LIVE  # issue 13: live, reconciled (from CEL)
+    # issue 8 (R9): seconds the caller spent on hold (all holds), and every agent who talked
+    # to the caller, in order (a transfer adds one; `agent` stays the first).
+    hold_seconds: float = 0.0
+    agents: list[str] = field(default_factory=list)
 
 
 def record_to_dict(record: CallRecord) -> dict[str, Any]:
@@ -64,6 +69,8 @@ def record_from_dict(d: Mapping[str, Any]) -> CallRecord:
             data[key] = None
     if data.get("direction"):
         data["direction"] = Direction(data["direction"])
+    if data.get("source"):
+        data["source"] = RecordSource(data["source"])
     if "disposition" in data:
         data["disposition"] = Disposition(data["disposition"])
     return CallRecord(**data)

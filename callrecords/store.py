@@ -10,9 +10,10 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, func, insert, select, text, tuple_, update
+from sqlalchemy import Integer, create_engine, func, insert, select, text, tuple_, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -41,6 +42,35 @@ class CallFilter:
     caller: str | None = None
     agent: str | None = None
     disposition: str | None = None
+    dead_air: bool | None = None  # QA flags found dead air (True) / analysed, none (False)
+    overtalk: bool | None = None
+
+
+class FlagCount(ColumnElement[int]):
+    """How many spans a QA flag of `calls.qa_flags` lists (`dead_air`, `overtalk`); NULL when
+    the call was not analysed or the flag is not a list (overtalk of a mono file). JSON
+    functions are named differently on SQLite and PostgreSQL: compiled per dialect below."""
+
+    inherit_cache = True
+    type = Integer()
+
+    def __init__(self, flag: str) -> None:
+        if not flag.isidentifier():
+            raise ValueError(f"not a flag name: {flag!r}")
+        self.flag = flag
+
+
+@compiles(FlagCount, "sqlite")
+def _flag_count_sqlite(element: FlagCount, compiler: Any, **kw: Any) -> str:
+    path = f"'$.{element.flag}'"
+    return (f"CASE WHEN json_type(calls.qa_flags, {path}) = 'array' "
+            f"THEN json_array_length(calls.qa_flags, {path}) END")
+
+
+@compiles(FlagCount, "postgresql")
+def _flag_count_postgresql(element: FlagCount, compiler: Any, **kw: Any) -> str:
+    value = f"(calls.qa_flags -> '{element.flag}')"
+    return f"CASE WHEN json_typeof({value}) = 'array' THEN json_array_length({value}) END"
 
 
 def _conditions(f: CallFilter) -> list[ColumnElement[bool]]:
@@ -55,6 +85,12 @@ def _conditions(f: CallFilter) -> list[ColumnElement[bool]]:
         where.append(Call.agent == f.agent)
     if f.disposition:
         where.append(Call.disposition == f.disposition)
+    for flag, wanted in (("dead_air", f.dead_air), ("overtalk", f.overtalk)):
+        if wanted is not None:
+            # A JSON array's length, in SQL on SQLite and PostgreSQL alike; NULL (not
+            # analysed, or overtalk of a mono file) matches neither true nor false.
+            count = FlagCount(flag)
+            where.append(count > 0 if wanted else count == 0)
     return where
 
 
@@ -147,8 +183,11 @@ class CallStore:
             return session.get(Call, call_id)
 
     def get_by_linkedid(self, linkedid: str) -> Call | None:
-        with self.sessions() as session:
-            return session.scalar(select(Call).where(Call.linkedid == linkedid))
+        try:
+            with self.sessions() as session:
+                return session.scalar(select(Call).where(Call.linkedid == linkedid))
+        except SQLAlchemyError as e:
+            raise StoreError(f"could not read call {linkedid}: {e}") from e
 
     def search(self, f: CallFilter, limit: int, offset: int, count_limit: int | None = None
                ) -> tuple[Sequence[Call], int]:
@@ -212,10 +251,13 @@ class CallStore:
     def existing_linkedids(self, linkedids: Iterable[str]) -> set[str]:
         wanted = list(linkedids)
         found: set[str] = set()
-        with self.sessions() as session:
-            for i in range(0, len(wanted), 500):  # stays under every driver's parameter cap
-                found.update(session.scalars(
-                    select(Call.linkedid).where(Call.linkedid.in_(wanted[i:i + 500]))))
+        try:
+            with self.sessions() as session:
+                for i in range(0, len(wanted), 500):  # under every driver's parameter cap
+                    found.update(session.scalars(
+                        select(Call.linkedid).where(Call.linkedid.in_(wanted[i:i + 500]))))
+        except SQLAlchemyError as e:
+            raise StoreError(f"could not look up {len(wanted)} calls: {e}") from e
         return found
 
     def insert_many(self, calls: Sequence[Mapping[str, Any]],
@@ -251,6 +293,8 @@ def _fill(call: Call, r: CallRecord) -> None:
     call.ring_attempts = r.ring_attempts
     call.partial = r.partial
     call.direction = r.direction
+    call.source = r.source
+    call.hold_seconds, call.agents = r.hold_seconds, list(r.agents)
     call.legs = [
         CallLeg(uniqueid=leg.uniqueid, channel=leg.channel, caller=leg.caller,
                 started_at=_utc(leg.started_at), answered_at=_utc(leg.answered_at),

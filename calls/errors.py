@@ -6,6 +6,7 @@
     ├── RecordingMissing              recording.missing     recorded, but the file is gone
     └── RecordingPathRefused          recording.path_refused  stored path leaves the folder
     RangeNotSatisfiable           416 recording.range_not_satisfiable  (Content-Range: bytes */N)
+    RecordingUnreadable           409 recording.unreadable  the file is there but is not audio
     InvalidRequest                422
     └── InvalidPeriod                 calls.invalid_period  since is not before until
 """
@@ -48,3 +49,11 @@ class RangeNotSatisfiable(ApiError):
 class InvalidPeriod(InvalidRequest):
     error_id = "calls.invalid_period"
     message = "since must be before until"
+
+
+class RecordingUnreadable(ApiError):
+    """Its waveform cannot be drawn: the stored file is not audio soundfile can read."""
+
+    status = 409
+    error_id = "recording.unreadable"
+    message = "the recording file of this call cannot be read as audio"

@@ -6,9 +6,10 @@ they need (store, recordings folder, page size) is read from ``app.state``, set 
 api.app.create_app; the router itself is built once, at import."""
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path as FilePath
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import Response
@@ -16,8 +17,10 @@ from fastapi.security import HTTPAuthorizationCredentials
 
 from api.audio import Fetch, Serve, audited_fetch, contained, stream_wav
 from api.auth import RECORDING_ROLES, Principal, bearer_scheme
-from api.deps import CompanyZone, CurrentPrincipal, PageLimit, ensure_role, page_size
+from api.deps import CompanyZone, PageLimit, ensure_role, page_size
+from api.privacy import Disclosure, NumberDisclosure
 from api.schemas import MAX_ID, ErrorOut, QueryTime, in_zone
+from callrecords.live_sessions import LiveSession, LiveSessionStore
 from callrecords.models import Call
 from callrecords.store import CallFilter, CallStore, total_is_exact
 from calls.errors import (
@@ -62,6 +65,22 @@ def _get(store: CallStore, call_id: int) -> Call:
     return call
 
 
+def call_out(call: Call, tz: ZoneInfo, disclosure: Disclosure,
+             live: Sequence[LiveSession] = ()) -> CallOut:
+    """The one place a call record leaves the API: numbers masked for a principal without the
+    right to see them (R26); an agent token sees its own calls' numbers."""
+    out = CallOut.of(call, tz, live)
+    return out if disclosure.reveals(_agents(call)) else out.masked()
+
+
+def _agents(call: Call) -> list[str | None]:
+    """Every agent who talked to the caller (a transfer adds one), or the one agent of a record
+    written before transfers were followed."""
+    if call.agents:
+        return [*call.agents]
+    return [call.agent]
+
+
 router = APIRouter(tags=["calls"], responses=_ERRORS)  # type: ignore[arg-type]
 
 
@@ -70,12 +89,14 @@ router = APIRouter(tags=["calls"], responses=_ERRORS)  # type: ignore[arg-type]
                                 "description": "true: `total` is the number of matches; "
                                                "false: a lower bound (api.count_limit)",
                                 "schema": {"type": "string", "enum": ["true", "false"]}}}},
+                       403: {"model": ErrorOut,
+                             "description": "privacy.number_filter_forbidden"},
                        422: {"model": ErrorOut,
                              "description": "request.invalid, calls.invalid_period"}})
 def list_calls(
     request: Request,
     response: Response,
-    _principal: CurrentPrincipal,
+    disclosure: NumberDisclosure,
     timezone: CompanyZone,
     since: Annotated[QueryTime | None, Query(
         description="Calls started at or after this ISO 8601 time; without an offset, "
@@ -83,9 +104,16 @@ def list_calls(
     until: Annotated[QueryTime | None, Query(
         description="Calls started before this ISO 8601 time; without an offset, "
                     "in the company's time zone")] = None,
-    caller: Annotated[str | None, Query(description="Caller number, exact")] = None,
+    caller: Annotated[str | None, Query(
+        description="Caller number, exact. Roles that see numbers masked: 403 (R26); an "
+                    "agent token finds its own calls only")] = None,
     agent: Annotated[str | None, Query(description="Agent number (工号), exact")] = None,
     disposition: Disposition | None = None,
+    dead_air: Annotated[bool | None, Query(
+        description="true: calls whose QA flags found dead air; false: analysed, none")] = None,
+    overtalk: Annotated[bool | None, Query(
+        description="true: calls whose QA flags found overtalk; false: analysed (stereo), "
+                    "none")] = None,
     limit: PageLimit = None,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> CallPage:
@@ -94,22 +122,34 @@ def list_calls(
     if since is not None and until is not None and since > until:
         raise InvalidPeriod(details={"since": since.isoformat(),
                                      "until": until.isoformat()})
-    f = CallFilter(since=since, until=until, caller=caller, agent=agent,
-                   disposition=disposition.value if disposition else None)
+    disclosure.check_number_filter("caller", caller)
+    # An agent token sees its own calls only (issue 10, R26); numbers are then its to see.
+    if disclosure.agent is not None and agent not in (None, disclosure.agent):
+        return CallPage(items=[], total=0, limit=limit, offset=offset)
+    f = CallFilter(since=since, until=until, caller=caller, agent=disclosure.agent or agent,
+                   disposition=disposition.value if disposition else None,
+                   dead_air=dead_air, overtalk=overtalk)
+    store = _store(request)
     count_limit: int = request.app.state.count_limit
-    rows, total = _store(request).search(f, limit, offset, count_limit)
+    rows, total = store.search(f, limit, offset, count_limit)
     # In a header, so the body keeps its shape: `total` is exact, or (false) a lower bound.
     exact = total_is_exact(total, offset, len(rows), count_limit)
     response.headers[TOTAL_EXACT] = "true" if exact else "false"
-    return CallPage(items=[CallOut.of(c, timezone) for c in rows], total=total,
-                    limit=limit, offset=offset)
+    live = LiveSessionStore(store.sessions).for_calls([c.linkedid for c in rows])  # R18
+    return CallPage(items=[call_out(c, timezone, disclosure, live.get(c.linkedid, ()))
+                           for c in rows], total=total, limit=limit, offset=offset)
 
 
 @router.get("/calls/{call_id}", response_model=CallOut, summary="One call record",
             responses={404: {"model": ErrorOut, "description": "call.not_found"}})
-def get_call(request: Request, call_id: CallId, _principal: CurrentPrincipal,
+def get_call(request: Request, call_id: CallId, disclosure: NumberDisclosure,
              timezone: CompanyZone) -> CallOut:
-    return CallOut.of(_get(_store(request), call_id), timezone)
+    store = _store(request)
+    call = _get(store, call_id)
+    if disclosure.agent is not None and disclosure.agent not in _agents(call):
+        raise CallNotFound(details={"id": call_id})  # another agent's call is not there
+    live = LiveSessionStore(store.sessions).for_calls([call.linkedid])  # R18
+    return call_out(call, timezone, disclosure, live.get(call.linkedid, ()))
 
 
 @router.get(
@@ -133,8 +173,11 @@ def get_recording(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     range_header: Annotated[str | None, Header(alias="Range")] = None,
     if_range: Annotated[str | None, Header(alias="If-Range")] = None,
+    listen: Annotated[str | None, Query(
+        max_length=2000, description="A signed listening link's value from POST "
+        "/calls/{call_id}/recording/link, instead of the Authorization header")] = None,
 ) -> Response:
-    fetch = Fetch("recording", "call", call_id, range_header, if_range)
+    fetch = Fetch("recording", "call", call_id, range_header, if_range, listen)
     return audited_fetch(request, credentials, fetch, _recording(request))
 
 

@@ -64,6 +64,11 @@ class CallKeeper:
         await self._attach_recording(call_id, record)
         return True
 
+    async def attach_recording(self, call_id: int, record: CallRecord) -> None:
+        """Finalises the record's recording and stores the outcome on call `call_id` (also for
+        a recording a crash left behind, calls/recovery.py)."""
+        await self._attach_recording(call_id, record)
+
     async def _attach_recording(self, call_id: int, record: CallRecord) -> None:
         outcome = await self.finaliser.finalise(record)
         if outcome is None:

@@ -4,6 +4,7 @@ OpenAPI document lists every value a client can meet."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
 from pathlib import PurePath
 from typing import Any
@@ -11,8 +12,20 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas import LocalTime, local_time
+from callrecords.live_sessions import LiveSession
 from callrecords.models import Call, CallLeg
-from domain.status import Decider, Direction, Disposition, HangupBy, Route
+from domain.privacy import mask_name, mask_number
+from domain.status import (
+    Decider,
+    Direction,
+    Disposition,
+    HangupBy,
+    LiveEnd,
+    LiveMode,
+    LiveVia,
+    RecordSource,
+    Route,
+)
 
 
 class Leg(BaseModel):
@@ -61,6 +74,31 @@ class Recording(BaseModel):
     url: str
 
 
+class CallLiveSession(BaseModel):
+    """A supervisor listened to this call live (R18; /live-sessions has the same fields)."""
+
+    id: int
+    agent: str
+    listener: str
+    mode: LiveMode
+    started_at: LocalTime
+    answered_at: LocalTime | None
+    ended_at: LocalTime | None
+    duration_seconds: float | None
+    end_reason: LiveEnd | None
+    via: LiveVia
+    by: str
+
+    @classmethod
+    def of(cls, s: LiveSession, tz: tzinfo) -> CallLiveSession:
+        return cls(id=s.id, agent=s.agent, listener=s.listener, mode=LiveMode(s.mode),
+                   started_at=local_time(s.started_at, tz),
+                   answered_at=local_time(s.answered_at, tz),
+                   ended_at=local_time(s.ended_at, tz), duration_seconds=s.duration_seconds,
+                   end_reason=LiveEnd(s.end_reason) if s.end_reason else None,
+                   via=LiveVia(s.via), by=s.by)
+
+
 class CallOut(BaseModel):
     id: int
     linkedid: str
@@ -87,9 +125,18 @@ class CallOut(BaseModel):
     recording_error: str | None
     qa_flags: dict[str, Any] | None
     legs: list[Leg]
+    # issue 8 (R9): seconds on hold (every hold of the call), and every agent who talked to the
+    # caller in order (a transfer adds one); `agent` is the first.
+    hold_seconds: float
+    agents: list[str]
+    # issue 13: `live` (the bridge followed the call), `reconciled` (built afterwards from
+    # Asterisk's CEL: the bridge was down or disconnected), `imported` (hotline calls import)
+    source: RecordSource = RecordSource.LIVE
+    # R18: supervisors who listened in (GET /calls and /calls/{id}; not exported).
+    live_sessions: list[CallLiveSession] = []
 
     @classmethod
-    def of(cls, call: Call, tz: tzinfo) -> CallOut:
+    def of(cls, call: Call, tz: tzinfo, live: Sequence[LiveSession] = ()) -> CallOut:
         recording = None
         if call.recording_path is not None:
             recording = Recording(duration_seconds=call.recording_duration,
@@ -113,7 +160,32 @@ class CallOut(BaseModel):
             recording=recording, recording_error=call.recording_error,
             qa_flags=_without_server_paths(call.qa_flags),
             legs=[Leg.of(leg, tz) for leg in call.legs],
+            hold_seconds=call.hold_seconds or 0.0,
+            agents=list(call.agents or ([call.agent] if call.agent else [])),
+            source=call.source or RecordSource.LIVE,
+            live_sessions=[CallLiveSession.of(s, tz) for s in live],
         )
+
+
+    def masked(self) -> CallOut:
+        """The record as a role without the right to see customers' numbers gets it (R26):
+        the customer's number (the caller of an inbound call, the called party of an outbound
+        one), wherever a leg shows it too, and the caller's name. Agents' 工号 and the
+        hotline's own number stay readable."""
+        customer = self.called if self.direction == Direction.OUTBOUND else self.caller
+        digits = "".join(c for c in customer if c.isdigit())
+
+        def hide(number: str) -> str:
+            # A leg may show the customer's number with a prefix (+86, 0): hidden as well.
+            own = "".join(c for c in number if c.isdigit())
+            return mask_number(number) if digits and own.endswith(digits) else number
+
+        return self.model_copy(update={
+            "caller": hide(self.caller), "called": hide(self.called),
+            "caller_name": mask_name(self.caller_name) if self.direction != Direction.OUTBOUND
+            else self.caller_name,
+            "legs": [leg.model_copy(update={"caller": hide(leg.caller)}) for leg in self.legs],
+        })
 
 
 def _without_server_paths(flags: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -39,6 +39,8 @@ class _CallState:
     caller_hung_up: bool = False
     agent_hung_up: bool = False
     soft_causes: dict[str, int] = field(default_factory=dict)  # uniqueid -> Q.850 cause
+    held: set[str] = field(default_factory=set)  # uniqueids on hold now (issue 8, R9)
+    hold_started: float | None = None  # when the caller went on hold (None: not on hold)
 
 
 def _ts(event: Event, fallback: float) -> float:
@@ -64,34 +66,74 @@ def _int(value: Any) -> int | None:
         return None
 
 
+# The dialplan context of INVITEs from neither the carrier nor an agent (issue 13).
+UNKNOWN_SOURCES = "from-unknown"
+
+
 class CallTracker:
     # The AMI events the tracker reads (each has an _on_<name> method below).
     EVENTS = ("Newchannel", "Newstate", "HangupRequest", "SoftHangupRequest", "Hangup",
               "UserEvent", "QueueCallerJoin", "QueueCallerAbandon", "QueueCallerLeave",
-              "AgentRingNoAnswer", "AgentConnect", "AgentComplete", "DialEnd")
+              "AgentRingNoAnswer", "AgentConnect", "AgentComplete", "DialEnd",
+              "Hold", "Unhold", "AttendedTransfer")  # issue 8: hold and transfer
 
     def __init__(self) -> None:
         self.calls: dict[str, _CallState] = {}
+        # An attended transfer's consultation call, folded into the caller's call: its
+        # linkedid -> the caller's (its channels may go on reporting their own linkedid).
+        self.folded: dict[str, str] = {}
 
     def feed(self, event: Event, now: float) -> CallRecord | None:
         """Applies one event; returns the call's record when this event ended the call."""
-        linkedid = event.get("Linkedid")
         name = event.get("Event", "")
+        if name == "AttendedTransfer":  # names two calls, and no Linkedid of its own
+            self._fold(event)
+            return None
+        linkedid = event.get("Linkedid")
         if not isinstance(linkedid, str) or not linkedid:
             return None
+        linkedid = self.folded.get(linkedid, linkedid)
         ts = _ts(event, now)
         state = self.calls.get(linkedid)
         if state is None:
             if name != "Newchannel":
                 return None  # a call we are not following (started before we logged in)
+            if event.get("Context") == UNKNOWN_SOURCES:
+                return None  # rejected unheard, counted by sipguard: no call to the hotline
             state = self.calls[linkedid] = _CallState(CallRecord(linkedid, ts))
         handler = getattr(self, f"_on_{name}", None)
         if handler is not None:
             handler(state, event, ts)
         if name == "Hangup" and not state.live:
             del self.calls[linkedid]
+            for alias in [a for a, to in self.folded.items() if to == linkedid]:
+                del self.folded[alias]
             return finish(state)
         return None
+
+    def _fold(self, e: Event) -> None:
+        """An attended transfer (issue 8): the agent held the caller, called a colleague from
+        the phone (a call of its own) and completed the transfer. That consultation call
+        becomes part of the caller's call, which is the older of the two (the agent may
+        complete it from either call): its channels and legs, and the colleague, who now
+        talks to the caller, as the next of `agents`. One record, never two."""
+        if e.get("Result") != "Success":
+            return
+        pair = {self.folded.get(str(e.get(k, "")), str(e.get(k, "")))
+                for k in ("OrigTransfererLinkedid", "SecondTransfererLinkedid")}
+        states = sorted((self.calls[c] for c in pair if c in self.calls),
+                        key=lambda st: st.record.started_at)
+        if len(states) != 2:
+            return  # one of them is not followed (or both are the same call)
+        caller, consult = states
+        del self.calls[consult.record.linkedid]
+        self.folded[consult.record.linkedid] = caller.record.linkedid
+        caller.live |= consult.live
+        caller.record.legs.extend(consult.record.legs)
+        target = _agent_of(str(e.get("TransferTargetChannel", "")))
+        _add_agent(caller, target or consult.record.agent or
+                   next(iter(consult.record.agents), None))
+
 
     # -- channel lifecycle ---------------------------------------------------------------
     def _on_Newchannel(self, s: _CallState, e: Event, ts: float) -> None:
@@ -112,6 +154,10 @@ class CallTracker:
             leg.answered_at = ts
             if leg.uniqueid == s.record.linkedid:
                 s.record.answered_at = ts
+            else:
+                # An agent's phone answering inside the caller's call: the queue's agent, or
+                # the colleague a blind transfer rang (issue 8).
+                _add_agent(s, _agent_of(leg.channel))
 
     def _on_HangupRequest(self, s: _CallState, e: Event, ts: float) -> None:
         if e.get("Uniqueid") == s.record.linkedid and not s.agent_hung_up:
@@ -141,6 +187,11 @@ class CallTracker:
         if uid == s.record.linkedid:
             s.record.hangup_cause = text
         s.record.ended_at = ts
+        # A hold ends with the channel that held, and with the caller hanging up on hold.
+        if uid == s.record.linkedid:
+            s.held.clear()
+        s.held.discard(uid)
+        _end_hold(s, ts)
 
     # -- the dialplan's own reports ---------------------------------------------------------
     def _on_UserEvent(self, s: _CallState, e: Event, ts: float) -> None:
@@ -190,14 +241,18 @@ class CallTracker:
              "answered": False})
 
     def _on_AgentConnect(self, s: _CallState, e: Event, ts: float) -> None:
-        s.record.agent = e.get("MemberName") or None
+        member = e.get("MemberName") or None
+        _add_agent(s, member)
+        if s.record.agent_answered_at is not None:
+            return  # the queue again, after a transfer back to it: the call's first agent stays
+        s.record.agent = member
         s.record.agent_answered_at = ts
         s.record.ring_attempts.append(
             {"agent": s.record.agent, "at": ts, "ring_seconds": _ring_seconds(e),
              "answered": True})
 
     def _on_AgentComplete(self, s: _CallState, e: Event, ts: float) -> None:
-        s.talk_end = ts
+        s.talk_end = max(ts, s.talk_end or ts)  # after a transfer back to the queue: the last
         if e.get("Reason") == "agent":
             s.agent_hung_up = True
             s.caller_hung_up = False
@@ -213,6 +268,19 @@ class CallTracker:
                 and e.get("Uniqueid") == s.record.linkedid
                 and e.get("DialStatus") == "ANSWER"):
             s.record.agent_answered_at = s.record.agent_answered_at or ts
+
+    # -- hold and transfer (issue 8, R9) ----------------------------------------------------
+    def _on_Hold(self, s: _CallState, e: Event, ts: float) -> None:
+        # Asterisk reports the hold on the channel that asked for it (the agent's phone) and
+        # may report it again as it passes a Local channel: the caller is on hold while any
+        # channel of the call is, counted once.
+        if not s.held:
+            s.hold_started = ts
+        s.held.add(e.get("Uniqueid", ""))
+
+    def _on_Unhold(self, s: _CallState, e: Event, ts: float) -> None:
+        s.held.discard(e.get("Uniqueid", ""))
+        _end_hold(s, ts)
 
     # -- reconciliation after a reconnect --------------------------------------------------
     def resync(self, live: Iterable[Event], now: float) -> list[CallRecord]:
@@ -279,6 +347,29 @@ def _adopt_agent(state: _CallState, channels: list[Event], now: float) -> None:
             return
 
 
+def _end_hold(s: _CallState, ts: float) -> None:
+    """The caller is off hold once no channel of the call holds it."""
+    if not s.held and s.hold_started is not None:
+        s.record.hold_seconds = round(s.record.hold_seconds + ts - s.hold_started, 3)
+        s.hold_started = None
+
+
+def _agent_of(channel: str) -> str | None:
+    """The agent's 工号 of a phone channel (PJSIP/1002-0000000a); None for the carrier's and
+    for Local channels."""
+    if not channel.startswith("PJSIP/"):
+        return None
+    endpoint = channel.removeprefix("PJSIP/").rpartition("-")[0]
+    return endpoint if endpoint and endpoint != "trunk" else None
+
+
+def _add_agent(s: _CallState, agent: str | None) -> None:
+    """The next agent who talks to the caller (issue 8): the same agent twice in a row (the
+    phone answering, then the queue's AgentConnect) is one turn."""
+    if agent and (not s.record.agents or s.record.agents[-1] != agent):
+        s.record.agents.append(agent)
+
+
 def _name(name: str, number: str) -> str:
     return "" if name in ("", "<unknown>", number) else name
 
@@ -319,6 +410,12 @@ def finish(state: _CallState) -> CallRecord:
         r.hangup_by = HangupBy.CALLER
     else:
         r.hangup_by = HangupBy.SYSTEM
+    if state.hold_started is not None:  # still on hold when the call ended
+        r.hold_seconds = round(r.hold_seconds + end - state.hold_started, 3)
+        state.hold_started = None
+    if r.agent and r.agents[:1] != [r.agent]:
+        r.agents.insert(0, r.agent)  # `agent` is the first of `agents` (an outbound call's
+        # agent is its calling party, whose channel is not an agent leg)
     if r.recording_file is None and r.answered_at is not None:
         r.recording_file = f"hotline/{r.linkedid}.raw"  # the dialplan's naming (R11)
     return r

@@ -15,14 +15,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Annotated, Any, TextIO
 
 import soundfile as sf
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from callrecords.store import CallFilter, CallStore
 from calls.schemas import CallOut, Recording
-from domain.status import Decider, Direction, Disposition, HangupBy, Route
+from domain.status import Decider, Direction, Disposition, HangupBy, RecordSource, Route
 from recordings.storage import describe, relative_target
 
 BATCH = 2000  # lines per transaction: big enough for speed, small enough for memory
@@ -78,8 +78,12 @@ class CallIn(BaseModel):
     recording: Recording | None = None  # accepted for the export's shape, never used
     recording_error: str | None = None
     qa_flags: dict[str, Any] | None = None
+    source: RecordSource = RecordSource.IMPORTED  # an export's line keeps what it said
     legs: list[LegIn] = []
     recording_file: str | None = None
+    # issue 8: absent in history exported before hold and transfer were followed
+    hold_seconds: float = Field(0.0, ge=0)
+    agents: list[Annotated[str, Field(min_length=1, max_length=16)]] | None = None
 
 
 @dataclass
@@ -102,11 +106,15 @@ class ImportReport:
 
 
 def export_calls(store: CallStore, out: TextIO, tz: tzinfo, since: datetime | None = None,
-                 until: datetime | None = None) -> int:
-    """Writes the calls started in [since, until) as JSON lines, oldest id first."""
+                 until: datetime | None = None, masked: bool = False) -> int:
+    """Writes the calls started in [since, until) as JSON lines, oldest id first; `masked`:
+    with customers' numbers and names masked as a masked role sees them (R26)."""
     count = 0
     for call in store.iter_calls(CallFilter(since=since, until=until)):
-        out.write(CallOut.of(call, tz).model_dump_json())
+        # Live-listening sessions stay with the database they happened on (R18).
+        record = CallOut.of(call, tz)
+        out.write((record.masked() if masked else record).model_dump_json(
+            exclude={"live_sessions"}))
         out.write("\n")
         count += 1
     return count
@@ -236,7 +244,10 @@ def _row(line: CallIn, base: Path, recordings_dir: Path, tz: tzinfo,
         "ring_attempts": _stored_attempts(line.ring_attempts, tz), "partial": line.partial,
         "recording_path": None, "recording_duration": None, "recording_channels": None,
         "recording_sha256": None, "recording_error": line.recording_error,
-        "qa_flags": line.qa_flags,
+        "qa_flags": line.qa_flags, "source": line.source,
+        "hold_seconds": line.hold_seconds,
+        "agents": line.agents if line.agents is not None else (
+            [line.agent] if line.agent else []),
     }
     if line.recording_file is not None:
         started = line.started_at if line.started_at.tzinfo else line.started_at.replace(

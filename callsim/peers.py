@@ -20,11 +20,15 @@ class SippError(RuntimeError):
 
 
 def _scenario(name: str, workdir: Path, audio: Path,
-              headers: Mapping[str, str] | None = None) -> str:
+              headers: Mapping[str, str] | None = None,
+              values: Mapping[str, str] | None = None) -> str:
     """SIPp does not substitute -key values inside action attributes, so the audio file's path
     is written into a copy of the scenario; so are extra INVITE headers (an empty -key value
-    would leave a blank line, which ends a SIP message's headers)."""
+    would leave a blank line, which ends a SIP message's headers) and `values` ([name] ->
+    value, e.g. a pause's milliseconds)."""
     text = (SCENARIOS / name).read_text(encoding="utf-8").replace("[audio]", str(audio))
+    for key, value in (values or {}).items():
+        text = text.replace(f"[{key}]", value)
     lines = "".join(f"      {key}: {value}\n" for key, value in (headers or {}).items())
     text = text.replace("      [extra_headers]\n", lines)
     target = workdir / name
@@ -99,18 +103,19 @@ def free_port(ip: str) -> int:
 def place_call(server: str, number: str, caller: str, audio: Path, talk_seconds: float,
                local_ip: str = "127.0.0.10", caller_name: str = "", timeout: float = 120,
                headers: Mapping[str, str] | None = None, workdir: Path | None = None,
-               ) -> CallResult:
+               media_port: int | None = None) -> CallResult:
     """One call from the trunk: talks for talk_seconds after the answer, then hangs up.
     headers: extra INVITE headers, e.g. {"X-Hotline-Clock": "2026-11-23T10:00:00+08:00"} (the
     call's own routing time, accepted from demo.clock_peers). workdir: where SIPp runs and
-    leaves its logs (default: a new temporary folder, left for the caller to read)."""
+    leaves its logs (default: a new temporary folder, left for the caller to read).
+    media_port: the caller's RTP port (default: a free one), e.g. to capture what it hears."""
     for key, value in (headers or {}).items():
         if not key or any(c in key + value for c in "\r\n"):
             raise ValueError(f"header {key!r} must be one line")
     if workdir is None:
         workdir = Path(tempfile.mkdtemp(prefix="callsim-caller-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    media_port = free_port(local_ip)
+    media_port = media_port or free_port(local_ip)
     scenario = _scenario("caller.xml", workdir, audio, headers)
     cmd = [_sipp(), server, "-sf", scenario, "-s", number,
            "-i", local_ip, "-p", "0", "-mi", local_ip, "-mp", str(media_port), "-m", "1",
@@ -126,13 +131,31 @@ def place_call(server: str, number: str, caller: str, audio: Path, talk_seconds:
     return CallResult(proc.returncode, proc.stdout[-2000:] + proc.stderr[-2000:], workdir)
 
 
+# What an agent's phone does with each call, by mode; `actions` fill the scenario's [names].
+PHONE_SCENARIOS = {
+    "answer": "agent_uas.xml",
+    "noanswer": "agent_noanswer.xml",
+    "hold": "agent_hold.xml",  # actions: hold_after, hold_for (ms)
+    "transfer": "agent_transfer.xml",  # actions: transfer_after (ms), transfer_to (number)
+    # actions: consult_after, consult_for (ms), transfer_to (number)
+    "attended": "agent_attended.xml",
+}
+
+
 class AgentPhone:
     """An agent's SIP phone: registers with its 工号 and password, then answers every call
-    (mode "answer") or lets every call ring out (mode "noanswer")."""
+    (mode "answer"), lets every call ring out ("noanswer"), answers and puts the caller on
+    hold for a while ("hold", issue 8), answers and blind-transfers the caller ("transfer") or
+    transfers it attended ("attended": hold, call the colleague, REFER with Replaces)."""
 
     def __init__(self, server: str, number: str, password: str, local_ip: str, audio: Path,
                  mode: str = "answer", port: int = 5070, workdir: Path | None = None,
-                 trace_messages: bool = False) -> None:
+                 trace_messages: bool = False,
+                 actions: Mapping[str, str] | None = None, calls: int | None = None) -> None:
+        if mode not in PHONE_SCENARIOS:
+            raise ValueError(f"mode {mode!r} is not one of {', '.join(PHONE_SCENARIOS)}")
+        self.actions = dict(actions or {})
+        self.calls = calls  # handle this many calls, then stop answering (None: any number)
         self.server, self.number, self.password = server, number, password
         self.local_ip, self.port, self.audio, self.mode = local_ip, port, audio, mode
         # SIPp's -trace_msg: every message the phone sees, in *_messages.log in workdir (a
@@ -158,8 +181,15 @@ class AgentPhone:
         self.registered = register
         if register:
             self.register()
-        scenario = "agent_uas.xml" if self.mode == "answer" else "agent_noanswer.xml"
-        cmd = [_sipp(), self.server, "-sf", _scenario(scenario, self.workdir, self.audio),
+        scenario = _scenario(PHONE_SCENARIOS[self.mode], self.workdir, self.audio,
+                             values={"agent": self.number, **self.actions})
+        # Attended transfer: the phone's own call to the colleague is challenged (digest), and
+        # SIPp answers the REFER's progress NOTIFYs itself (-aa).
+        extra = (["-au", self.number, "-ap", self.password, "-aa"]
+                 if self.mode == "attended" else [])
+        if self.calls is not None:
+            extra += ["-m", str(self.calls)]
+        cmd = [_sipp(), self.server, "-sf", scenario, *extra,
                "-i", self.local_ip, "-p", str(self.port), "-mi", self.local_ip,
                "-mp", str(free_port(self.local_ip)), "-nostdin", "-trace_err", "-bind_local",
                *(["-trace_msg"] if self.trace_messages else [])]
@@ -188,6 +218,24 @@ class AgentPhone:
                "-mi", self.local_ip, "-mp", str(free_port(self.local_ip)), "-m", "1", "-l", "1",
                "-d", str(int(talk_seconds * 1000)), "-nostdin", "-timeout", f"{int(timeout)}s",
                "-timeout_error", "-trace_err", "-trace_msg",
+               "-recv_timeout", str(int(timeout * 1000))]
+        try:
+            proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True,
+                                  timeout=timeout + 10)
+        except subprocess.TimeoutExpired as e:
+            raise SippError(f"agent {self.number}'s SIPp did not finish in {timeout:.0f} s") from e
+        return CallResult(proc.returncode, proc.stdout[-2000:] + proc.stderr[-2000:], workdir)
+
+    def feature(self, code: str, timeout: float = 30) -> CallResult:
+        """The agent dials a feature code (R24: *21, *22, *23[digit], *24) and listens to the
+        confirmation until the hotline hangs up; completed means it did."""
+        workdir = self.workdir / f"feature-{code.strip('*#')}-{free_port(self.local_ip)}"
+        workdir.mkdir(parents=True)
+        cmd = [_sipp(), self.server, "-sf", _scenario("agent_feature.xml", workdir, self.audio),
+               "-s", code, "-au", self.number, "-ap", self.password, "-key", "agent", self.number,
+               "-i", self.local_ip, "-p", str(free_port(self.local_ip)),
+               "-mi", self.local_ip, "-mp", str(free_port(self.local_ip)), "-m", "1", "-l", "1",
+               "-nostdin", "-timeout", f"{int(timeout)}s", "-timeout_error", "-trace_err",
                "-recv_timeout", str(int(timeout * 1000))]
         try:
             proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True,

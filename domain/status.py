@@ -205,3 +205,74 @@ class ClockState(enum.StrEnum):
     RUNNING = "running"
     MET = "met"
     BREACHED = "breached"  # due passed before it was met; stays so when met late
+
+
+# -- agents' presence (R24, issue 8): words of the /agents API and the dialplan's UserEvents ----
+class Presence(enum.StrEnum):
+    """Where an agent is. The first three are chosen (feature codes, the API, `auto` sign-in);
+    `ringing` and `on_call` are read from Asterisk and shown over `available`."""
+
+    SIGNED_OUT = "signed_out"
+    AVAILABLE = "available"
+    PAUSED = "paused"  # with a reason from [features] pause_reasons, or none
+    RINGING = "ringing"
+    ON_CALL = "on_call"
+
+
+class PresenceAction(enum.StrEnum):
+    SIGN_IN = "sign_in"
+    SIGN_OUT = "sign_out"
+    PAUSE = "pause"
+    RESUME = "resume"
+
+
+class PresenceVia(enum.StrEnum):
+    """Where a presence change came from (the trail's `via`)."""
+
+    PHONE = "phone"  # a feature code dialled from the agent's phone
+    API = "api"  # POST /agents/{agent}/presence
+    AUTO = "auto"  # [queue] sign_in = "auto", or the state re-applied after a restart
+
+
+class RecordSource(enum.StrEnum):
+    """Where a call record came from (issue 13, R11/R12): `live` the bridge followed the call
+    over AMI; `reconciled` the bridge was down or disconnected and built it afterwards from
+    Asterisk's own CEL (or, with no CEL, from the orphaned raw recording); `imported` by
+    `hotline calls import`."""
+
+    LIVE = "live"
+    RECONCILED = "reconciled"
+    IMPORTED = "imported"
+
+
+# -- SIP doors (issue 13): words of the hotline_sip_rejected_total metric --------------------
+class SipRejection(enum.StrEnum):
+    """Why a SIP request was turned away (the metric's `reason` label)."""
+
+    UNKNOWN_SOURCE = "unknown_source"  # an INVITE from neither the carrier nor an agent
+    AUTH_FAILED = "auth_failed"  # a failed authentication (Asterisk's security events)
+    OUTSIDE_PERMIT = "outside_permit"  # an agent's call from outside its [[agents]] permit
+
+
+class LiveMode(enum.StrEnum):
+    """How a supervisor listens in (R18): who hears the supervisor."""
+
+    LISTEN = "listen"  # nobody: the supervisor only hears caller and agent
+    WHISPER = "whisper"  # the agent, not the caller
+    BARGE = "barge"  # both
+
+
+class LiveVia(enum.StrEnum):
+    """Where a live-listening session was started."""
+
+    API = "api"  # POST /live-sessions
+    PHONE = "phone"  # the supervisor dialled the listen feature code (*25<工号>)
+
+
+class LiveEnd(enum.StrEnum):
+    """Why a live-listening session ended."""
+
+    HANGUP = "hangup"  # the supervisor's phone or the agent's call hung up
+    STOPPED = "stopped"  # DELETE /live-sessions/{id}
+    NO_ANSWER = "no_answer"  # the supervisor's phone did not answer
+    LOST = "lost"  # the spy channel was gone when the bridge (re)connected

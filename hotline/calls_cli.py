@@ -54,6 +54,10 @@ def export(config: ConfigOption = None,
            output: Annotated[Path | None, typer.Option(
                "--output", "-o", metavar="FILE",
                help="file to write (default: standard output)")] = None,
+           masked: Annotated[bool, typer.Option(
+               "--masked",
+               help="customers' numbers and names masked (R26), e.g. for a file leaving the "
+                    "centre; an export without it is a backup and keeps them")] = False,
            ) -> None:
     """Write call records as JSON lines, each in the shape GET /calls/{id} returns."""
     settings = _settings(config)
@@ -62,10 +66,10 @@ def export(config: ConfigOption = None,
     store = CallStore(settings.storage.database_url)
     store.migrate()
     if output is None:
-        count = export_calls(store, sys.stdout, zone, start, end)
+        count = export_calls(store, sys.stdout, zone, start, end, masked)
     else:
         with output.open("w", encoding="utf-8") as out:
-            count = export_calls(store, out, zone, start, end)
+            count = export_calls(store, out, zone, start, end, masked)
     typer.echo(f"exported {count} calls", err=True)
 
 

@@ -19,7 +19,10 @@ def effective_config(settings: Settings) -> dict[str, Any]:
     data = settings.model_dump(mode="json")
     for agent in data["agents"]:
         agent["password"] = HIDDEN
+    for supervisor in data["supervisors"]:
+        supervisor["password"] = HIDDEN
     data["ami"]["secret"] = HIDDEN
+    data["ami"]["originate_secret"] = HIDDEN
     data["api"]["tokens"] = sorted(set(data["api"]["tokens"].values()))  # roles only
     # [analysis] is checked by the pure core's own definition, which holds its defaults.
     data["analysis"] = dataclasses.asdict(

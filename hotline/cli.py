@@ -10,8 +10,11 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from hotline.calls_cli import app as calls_app
+from hotline.purge_cli import purge
 from hotline.tokens_cli import app as tokens_app
 from recordings.analysis.cli import app as recordings_app
 from settings import ConfigError, Settings, load_settings
@@ -26,6 +29,7 @@ app.add_typer(asterisk_app, name="asterisk")
 app.add_typer(recordings_app, name="recordings")
 app.add_typer(calls_app, name="calls")
 app.add_typer(tokens_app, name="tokens")
+app.command("purge")(purge)
 
 ConfigOption = Annotated[Path | None, typer.Option(
     "--config", "-c", metavar="FILE",
@@ -81,11 +85,20 @@ def up(config: ConfigOption = None,
        external_asterisk: Annotated[bool, typer.Option(
            "--external-asterisk",
            help="Asterisk is run by someone else (docker/compose.yaml) on the rendered "
-           "instance folder: only render into it and wait for it.")] = False) -> None:
+           "instance folder: only render into it and wait for it.")] = False,
+       demo: Annotated[bool, typer.Option(
+           "--demo",
+           help="A try-out on this machine: accept the example secrets (change-me...) of "
+           "the embedded defaults and hotline.example.toml, with a warning, as long as every "
+           "port is on loopback. Without it they are refused.")] = False) -> None:
     """Provision if needed, start Asterisk, the bridge and the API; Ctrl-C stops them all."""
-    from hotline.service import serve
+    from hotline.service import ServiceError, refuse_example_secrets, serve
 
     settings = _settings(config, verbose)
+    try:
+        refuse_example_secrets(settings, demo)
+    except ServiceError as e:
+        _fail(str(e), verbose, code=2)
     _logging(verbose)
     try:
         asyncio.run(serve(settings, progress=_progress, external_asterisk=external_asterisk))
@@ -191,7 +204,25 @@ def explain(error: BaseException) -> str:
     first = (str(error).strip().splitlines() or [""])[0]
     if isinstance(error, ConfigError | DemoError | ServiceError | AsteriskError | ProvisionError):
         return first
+    if isinstance(error, OperationalError):
+        # The commands that read the database directly (calls, tokens, purge, recordings
+        # analyze --call): say which database, never its password, and what to do.
+        url = database_shown()
+        reason = (str(error.orig).strip().splitlines() or [first])[0]
+        return (f"the database {url} cannot be used ({reason}): start it, or set "
+                "storage.database_url (HOTLINE_STORAGE__DATABASE_URL) to one that works")
     return f"{type(error).__name__}: {first} (run again with --verbose for the details)"
+
+
+def database_shown() -> str:
+    """The configured database URL for an error message, password hidden."""
+    config = next((sys.argv[i + 1] for i, a in enumerate(sys.argv[:-1])
+                   if a in ("--config", "-c")), None)
+    try:
+        url = load_settings(Path(config) if config else None).storage.database_url
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # the command already failed; the message must not fail too
+        return "of storage.database_url"
 
 
 def main() -> None:

@@ -4,12 +4,14 @@ and the API in one process, and stop all of them cleanly on Ctrl-C or SIGTERM.""
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import os
 import signal
 import socket
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import httpx
 import uvicorn
@@ -19,11 +21,14 @@ from callrecords.store import CallStore
 from domain.clock import Clock, system_clock
 from domain.workcal import calendar_warnings, local_time
 from hotline.bridge import Bridge
+from pbx.holdmusic import render_hold_music
 from pbx.layout import Instance
+from pbx.ownership import own_instance
 from pbx.process import Asterisk
 from pbx.prompts import render_prompts
 from pbx.provision import provision
 from pbx.render import install_fallback, render_config
+from pbx.supervisor import AsteriskSupervisor
 from settings import Settings
 from settings.policy import policy_from_settings
 
@@ -81,11 +86,48 @@ def default_secrets(settings: Settings) -> list[str]:
     loopback, not for a hotline the public can reach."""
     found = [f"agents[{i}].password" for i, a in enumerate(settings.agents)
              if a.password.startswith("change-me")]
+    found += [f"supervisors[{i}].password" for i, s in enumerate(settings.supervisors)
+              if s.password.startswith("change-me")]
     if settings.ami.secret.startswith("change-me"):
         found.append("ami.secret")
+    if settings.ami.originate_secret.startswith("change-me"):
+        found.append("ami.originate_secret")
     if any(token.startswith("change-me") for token in settings.api.tokens):
         found.append("api.tokens")
     return found
+
+
+def _loopback(bind: str) -> bool:
+    host = bind.rpartition(":")[0].strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def refuse_example_secrets(settings: Settings, demo: bool) -> None:
+    """Issue 13 item 7: the shipped example secrets (anyone can read them in this repository)
+    are refused at start, unless `--demo` says this is a try-out on this machine, and then
+    only while every port we listen on is on loopback."""
+    secrets = default_secrets(settings)
+    if not secrets:
+        return
+    verb = "has its" if len(secrets) == 1 else "have their"
+    if not demo:
+        raise ServiceError(
+            f"{', '.join(secrets)} still {verb} example value (change-me...): set your own in "
+            "the TOML file given with --config (keys as in hotline.example.toml) or in "
+            "HOTLINE_<SECTION>__<KEY>, or add --demo to try the hotline on this machine only")
+    exposed = [key for key, bind in (("api.bind", settings.api.bind),
+                                     ("sip.bind", settings.sip.bind),
+                                     ("ami.bind", settings.ami.bind)) if not _loopback(bind)]
+    if exposed:
+        raise ServiceError(
+            f"--demo keeps the example secrets, so it listens on loopback only, but "
+            f"{', '.join(exposed)} is not on 127.0.0.1/::1: set your own secrets "
+            f"({', '.join(secrets)}), or bind to loopback")
 
 
 def start_warnings(settings: Settings, now: datetime) -> list[str]:
@@ -116,8 +158,11 @@ def prepare(settings: Settings, progress: Callable[[str], None] = print,
     render_config(settings, instance)
     install_fallback(settings, instance)
     made = render_prompts(settings, instance)
+    if render_hold_music(settings, instance):
+        made.append("hold music")
     if made:
         progress(f"prompts rendered: {', '.join(made)}")
+    own_instance(instance)  # issue 13: Asterisk runs as its own user, on files of its own
     return instance
 
 
@@ -136,6 +181,7 @@ async def serve(settings: Settings, clock: Clock = system_clock,
     if not external_asterisk:
         asterisk.start()
     bridge: Bridge | None = None
+    supervising: asyncio.Task[None] | None = None
     try:
         booted = await asterisk.wait_booted(timeout=120 if external_asterisk else 15)
         progress(f"Asterisk up in {booted:.2f} s (SIP {settings.sip.bind}, "
@@ -143,9 +189,23 @@ async def serve(settings: Settings, clock: Clock = system_clock,
         bridge = Bridge(settings, store, instance, clock)
         await bridge.start()
         progress(f"bridge up (FastAGI {settings.agi.bind})")
+        health = bridge.health
+        if not external_asterisk:
+            # issue 13: an Asterisk that dies is restarted; the bridge logs in again and
+            # resyncs by itself.
+            supervisor = AsteriskSupervisor(
+                asterisk, settings.watchdog.check_seconds, settings.watchdog.restart_delay,
+                settings.watchdog.restart_delay_max)
+            supervising = asyncio.create_task(supervisor.run(), name="asterisk-supervisor")
+            running = bridge
+
+            def health() -> dict[str, Any]:
+                return {**running.health(), **supervisor.health()}
         host, _, port = settings.api.bind.rpartition(":")
-        app = create_app(settings, store, health=bridge.health, clock=clock)
+        app = create_app(settings, store, health=health, clock=clock)
         app.state.ticket_callbacks = bridge.callbacks  # POST /tickets/{id}/callbacks originates
+        app.state.agent_presence = bridge.presence.desk  # POST /agents/.../presence applies
+        app.state.live_listening = bridge.live  # POST /live-sessions originates (R18)
         # log_config=None: uvicorn's lines go through our logging, in the one console format.
         server = uvicorn.Server(uvicorn.Config(app, host=host, port=int(port),
                                                log_level="warning", lifespan="off",
@@ -164,6 +224,9 @@ async def serve(settings: Settings, clock: Clock = system_clock,
             raise ServiceError(f"the API could not start on {settings.api.bind}")
     finally:
         progress("stopping ...")
+        if supervising is not None:  # before Asterisk is stopped on purpose
+            supervising.cancel()
+            await asyncio.wait({supervising}, timeout=5)
         if bridge is not None:
             await bridge.stop()
         if not external_asterisk:

@@ -16,8 +16,9 @@ from settings.schema import Ami
 log = logging.getLogger(__name__)
 
 # The tracker needs channel, queue, agent and UserEvent events; VarSet/Newexten ("dialplan")
-# would triple the traffic (~142 events a call with everything on).
-EVENT_CLASSES = "system,call,agent,user"
+# would triple the traffic (~142 events a call with everything on). security: failed SIP
+# authentications, for bans (sipguard, issue 13).
+EVENT_CLASSES = "system,call,agent,user,security"
 
 
 class AmiError(RuntimeError):

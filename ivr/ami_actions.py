@@ -10,7 +10,8 @@ from typing import Any, Protocol
 from ivr.ami import AmiError
 
 __all__ = [
-    "AmiError", "chanspy", "core_show_channels", "endpoint_state", "hangup", "originate",
+    "DEVICE_STATES", "AmiError", "chanspy", "core_show_channels", "db_put", "db_tree",
+    "endpoint_state", "hangup", "originate",
     "queue_add", "queue_pause",
     "queue_remove", "queue_status", "setvar",
 ]
@@ -83,9 +84,11 @@ async def queue_status(ami: ActionSender, queue: str) -> list[dict[str, str]]:
 async def originate(ami: ActionSender, channel: str, *, context: str = "", exten: str = "",
                     priority: int = 1, application: str = "", data: str = "",
                     caller_id: str = "", timeout_ms: int = 30000,
-                    variables: Mapping[str, str] | None = None) -> None:
+                    variables: Mapping[str, str] | None = None, channel_id: str = "") -> None:
     """Starts a call from `channel` to a dialplan extension or an application. Asynchronous
-    on Asterisk's side (Async: true): this returns once Asterisk accepted the request."""
+    on Asterisk's side (Async: true): this returns once Asterisk accepted the request.
+    channel_id: the uniqueid the new channel gets, so its events (Hangup, OriginateResponse)
+    and a later Hangup action can name it before anything else is known of it."""
     if bool(application) == bool(context and exten):
         raise ValueError("originate needs either context and exten, or an application")
     action = {"Action": "Originate", "Channel": channel, "Async": "true",
@@ -96,6 +99,8 @@ async def originate(ami: ActionSender, channel: str, *, context: str = "", exten
         action.update({"Context": context, "Exten": exten, "Priority": str(priority)})
     if caller_id:
         action["CallerID"] = caller_id
+    if channel_id:
+        action["ChannelId"] = channel_id
     if variables:
         action["Variable"] = ",".join(f"{k}={v}" for k, v in variables.items())
     await _send(ami, action)
@@ -110,16 +115,49 @@ async def chanspy(ami: ActionSender, listener: str, target: str, options: str = 
                     caller_id=caller_id)
 
 
+# DeviceStateList's words -> the text PJSIPShowEndpoint (and `pjsip show endpoints`) uses.
+DEVICE_STATES = {"NOT_INUSE": "Not in use", "INUSE": "In use", "BUSY": "Busy",
+                 "INVALID": "Invalid", "UNAVAILABLE": "Unavailable", "RINGING": "Ringing",
+                 "RINGINUSE": "Ring+Inuse", "ONHOLD": "On Hold", "UNKNOWN": "Unknown"}
+
+
 async def endpoint_state(ami: ActionSender, endpoint: str) -> str:
-    """The device state of a PJSIP endpoint (PJSIPShowEndpoint's EndpointDetail), e.g.
-    "Not in use", "In use", "Ringing", or "Unavailable" for a phone that is not registered.
-    (Getvar of DEVICE_STATE() without a channel answers nothing on Asterisk 22.)"""
-    reply = await _send(ami, {"Action": "PJSIPShowEndpoint", "Endpoint": endpoint},
-                        as_list=True)
-    detail = next((m for m in reply if m.get("Event") == "EndpointDetail"), None)
-    return str(detail.get("DeviceState", "") or "") if detail is not None else ""
+    """The device state of a PJSIP endpoint, e.g. "Not in use", "In use", "Ringing", or
+    "Unavailable" for a phone that is not registered; "" for no such endpoint. Read from
+    DeviceStateList (res_manager_devicestate; classes call/reporting), not PJSIPShowEndpoint,
+    which needs the `system` class, and `system` also lets a login read every configuration
+    file with GetConfig (issue 13: least privilege). (Getvar of DEVICE_STATE() without a
+    channel answers nothing on Asterisk 22.)"""
+    reply = await _send(ami, {"Action": "DeviceStateList"}, as_list=True)
+    device = f"PJSIP/{endpoint}"
+    state = next((m.get("State", "") for m in reply
+                  if m.get("Event") == "DeviceStateChange" and m.get("Device") == device), "")
+    return DEVICE_STATES.get(str(state), str(state))
 
 
 async def hangup(ami: ActionSender, channel: str, cause: int = 16) -> None:
     """Hangs up a channel by name, or every channel matching `/regex/` (cause 16: normal)."""
     await _send(ami, {"Action": "Hangup", "Channel": channel, "Cause": str(cause)})
+
+
+async def db_put(ami: ActionSender, family: str, key: str, value: str) -> None:
+    """Writes AstDB family/key (kept by Asterisk across its restarts; the dialplan reads it
+    with ${DB(family/key)})."""
+    await _send(ami, {"Action": "DBPut", "Family": family, "Key": key, "Val": value})
+
+
+async def db_tree(ami: ActionSender, family: str) -> dict[str, str]:
+    """Every key of an AstDB family (DBGetTree), keys without the family prefix; {} when the
+    family has none."""
+    try:
+        reply = await _send(ami, {"Action": "DBGetTree", "Family": family}, as_list=True)
+    except AmiError as e:
+        if "not found" in str(e).lower():
+            return {}
+        raise
+    found: dict[str, str] = {}
+    for message in reply:
+        if message.get("Event") == "DBGetTreeResponse":
+            key = str(message.get("Key", "")).removeprefix(f"/{family}/")
+            found[key] = str(message.get("Val", ""))
+    return found

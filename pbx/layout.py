@@ -48,6 +48,11 @@ class Instance:
         return self.host(f"{self.inner}/log")
 
     @property
+    def cel(self) -> Path:
+        """Asterisk's Channel Event Log (cel_sqlite3_custom writes master.db in the log dir)."""
+        return self.log / "master.db"
+
+    @property
     def run(self) -> Path:
         return self.host(f"{self.inner}/run")
 

@@ -47,9 +47,22 @@ class Asterisk:
         try:
             pid = int(self.pid_file.read_text().strip())
             os.kill(pid, 0)
-            return pid
         except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
             return None
+        return None if _zombie(pid) else pid
+
+    def alive(self) -> bool:
+        """Is this instance's Asterisk running (ours, or the one we adopted)?"""
+        if self.adopted is None and self.proc is not None:
+            return self.proc.poll() is None  # also reaps a killed child
+        return self.running_pid() is not None
+
+    def restart_dead(self) -> None:
+        """Starts a new Asterisk after the previous one died (the supervisor's restart): the
+        dead one's PID file is stale, nothing is adopted."""
+        self.adopted = None
+        self.proc = None
+        self.start()
 
     def start(self) -> None:
         """Starts Asterisk, or adopts the one still running for this instance: a bridge that
@@ -116,3 +129,13 @@ class Asterisk:
             time.sleep(0.05)
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
+
+
+def _zombie(pid: int) -> bool:
+    """A killed Asterisk whose parent (a `hotline up` that was itself killed) is gone waits to
+    be reaped by init: it answers signal 0 but is dead."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]

@@ -29,7 +29,11 @@ def prompt_texts(settings: Settings) -> dict[str, tuple[str, float]]:
         name: (getattr(p, name).format(agent="", **fill), 0.0)
         for name in ("greeting", "holiday_greeting", "weekend_greeting", "after_hours",
                      "holiday_closing", "forwarding", "voicemail",
-                     "outbound_refused")  # issue 13: to an agent whose outbound call is refused
+                     "outbound_refused",  # issue 13: to an agent whose outbound call is refused
+                     # R24: what a phone hears after a feature code
+                     "presence_signed_in", "presence_signed_out", "presence_paused",
+                     "presence_resumed", "presence_refused",
+                     "hold")  # R9, issue 8: between passages of music on hold
     }
     for agent in settings.agents:
         text = p.agent_intro.format(agent=_digits_spoken(agent.number), **fill)

@@ -12,17 +12,19 @@ from pathlib import Path
 import jinja2
 
 import domain
+from domain.netmatch import permit_regex
 from pbx.layout import Instance
+from pbx.ownership import RUN_USER, run_ids
 from settings import Settings
 from settings.policy import policy_from_settings
 
 TEMPLATES = (
     "asterisk.conf", "modules.conf", "logger.conf", "rtp.conf", "manager.conf",
     "musiconhold.conf", "indications.conf", "voicemail.conf", "queues.conf", "pjsip.conf",
-    "extensions.conf",
+    "extensions.conf", "cel.conf", "cel_sqlite3_custom.conf",
 )
 # Modules read these even when the feature is off; empty files keep the log free of errors.
-QUIET = {"cdr.conf": "[general]\nenable = no\n", "cel.conf": "[general]\nenable = no\n",
+QUIET = {"cdr.conf": "[general]\nenable = no\n",
          "features.conf": "[general]\n", "acl.conf": "", "udptl.conf": "[general]\n",
          "pjproject.conf": "", "ccss.conf": "[general]\n"}
 # What the fallback AGI imports inside the root: our decision code and two pure-Python libraries.
@@ -66,7 +68,10 @@ def render_config(settings: Settings, instance: Instance) -> list[Path]:
     agi_host, agi_port = _split(settings.agi.bind)
     context = {"s": settings, "inner": instance.inner, "ami_host": ami_host,
                "ami_port": ami_port, "agi_host": agi_host, "agi_port": agi_port,
-               "sip_realm": SIP_REALM, "sip_digest": sip_digest}
+               "sip_realm": SIP_REALM, "sip_digest": sip_digest,
+               # Issue 13: Asterisk drops root for the root's own user, when it has one.
+               "run_user": RUN_USER if run_ids(instance.root) else "",
+               "permit_regex": permit_regex}
     instance.etc.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in QUIET.items():
@@ -78,6 +83,10 @@ def render_config(settings: Settings, instance: Instance) -> list[Path]:
         # existed before with wider modes (a umask applies only to new files).
         os.chmod(target, 0o600)
         written.append(target)
+    # pjsip.conf includes the bans (sipguard); a start begins with nobody banned.
+    bans = instance.etc / "pjsip_bans.conf"
+    bans.write_text("; no SIP bans (rendered by hotline)\n", encoding="utf-8")
+    os.chmod(bans, 0o600)
     for sub in ("lib", "run", "log", "spool/monitor/hotline", "spool/voicemail", "agi-bin"):
         instance.host(f"{instance.inner}/{sub}").mkdir(parents=True, exist_ok=True)
     return written

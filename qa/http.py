@@ -68,7 +68,7 @@ def _month(month: str) -> str:
 
 
 def _plan(store: QaStore, month: str, tz: tzinfo) -> dict[str, Any]:
-    view = planning.plan_view(store, month)
+    view = planning.plan_view(store, month, tz)
     if view is None:
         raise PlanNotFound(details={"month": month})
     view["built_at"] = time_out(view["built_at"], tz)

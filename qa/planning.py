@@ -7,6 +7,7 @@ from dataclasses import asdict
 from datetime import datetime, tzinfo
 from typing import Any
 
+from callrecords.live_sessions import LiveSessionStore
 from domain.status import InspectionMode, ItemStatus, ReviewStatus, SampleReason
 from qa.models import QaReview
 from qa.sampling import (
@@ -16,7 +17,7 @@ from qa.sampling import (
     neighbours_of,
     previous_month,
 )
-from qa.store import QaStore, month_of
+from qa.store import QaStore, month_bounds, month_of
 from settings import Settings
 from settings.schema import period_minutes
 
@@ -64,11 +65,31 @@ def add_live(store: QaStore, month: str, call_id: int, agent: str) -> None:
                                  [SampleReason.R18_LIVE])])
 
 
-def plan_view(store: QaStore, month: str) -> dict[str, Any] | None:
+def with_live_sessions(store: QaStore, month: str, tz: tzinfo, items: list[Item]
+                       ) -> list[Item]:
+    """R18: a call of the month a supervisor listened to live (POST /live-sessions, or the
+    listen code from the phone; the phone answered) is a live inspection of that call, as if
+    recorded with POST /qa/plans/{month}/live: mode live, reason r18_live."""
+    start, end = month_bounds(month, tz)
+    by_call = {i.call_id: i for i in items}
+    for call_id, agent in LiveSessionStore(store.sessions).inspected_calls(start, end):
+        item = by_call.get(call_id)
+        if item is None:
+            items.append(Item(call_id, agent, InspectionMode.LIVE, [SampleReason.R18_LIVE]))
+        elif item.mode != InspectionMode.LIVE:
+            item.mode = InspectionMode.LIVE
+            item.add(SampleReason.R18_LIVE)
+    return items
+
+
+def plan_view(store: QaStore, month: str, tz: tzinfo | None = None) -> dict[str, Any] | None:
+    """The plan as the API shows it; with the company's zone, live sessions count (R18)."""
     plan = store.plan(month)
     if plan is None:
         return None
     items = store.items(month)
+    if tz is not None:
+        items = with_live_sessions(store, month, tz, items)
     latest = _latest_reviews(store.reviews(call_ids=[i.call_id for i in items]))
     live_done: dict[str, int] = {}
     for item in items:

@@ -24,8 +24,10 @@ ENV_NESTING = "__"
 # merging [hours] would reopen a weekday the operator left out ("left out or [] is closed").
 # An environment variable names one key, so it changes only that key (HOTLINE_HOURS__SAT),
 # except a whole token table (HOTLINE_API__TOKENS), which is one value.
-FILE_REPLACES: set[tuple[str, ...]] = {("api", "tokens"), ("hours",)}
-ENV_REPLACES: set[tuple[str, ...]] = {("api", "tokens")}
+# [features] pause_reasons likewise: the reasons listed are the centre's, all of them (R24).
+FILE_REPLACES: set[tuple[str, ...]] = {("api", "tokens"), ("hours",),
+                                       ("features", "pause_reasons")}
+ENV_REPLACES: set[tuple[str, ...]] = {("api", "tokens"), ("features", "pause_reasons")}
 
 
 def _merge(base: dict[str, Any], over: Mapping[str, Any], replaces: set[tuple[str, ...]],

@@ -9,7 +9,16 @@ from datetime import date
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from domain.dialpattern import DIAL_PATTERN
 from domain.durations import parse_duration
@@ -78,6 +87,17 @@ class Queue(_Section):
     service_level: int = Field(30, ge=1, le=600)  # R25: 30-second answer rate
     strategy: Literal["rrmemory", "leastrecent", "fewestcalls", "random", "linear"] = "rrmemory"
     retry: int = Field(1, ge=0, le=60)  # pause before the next agent is tried
+    # R24 (issue 8): "auto": a registered agent is in the queue (the behaviour before sign-in
+    # existed); "required": agents are out of the queue until they sign in.
+    sign_in: Literal["auto", "required"] = "auto"
+    wrapup: int = Field(0, ge=0, le=3600)  # seconds of after-call work before the next call
+
+
+def _agent_network(v: str) -> str:
+    try:
+        return str(ipaddress.ip_network(v.strip(), strict=False))
+    except ValueError as e:
+        raise ValueError(f"{v!r} is not an address or network (10.1.2.0/24)") from e
 
 
 class Agent(_Section):
@@ -87,6 +107,9 @@ class Agent(_Section):
     # May this agent's phone dial out through the carrier at all ([outbound] rules)? Off unless
     # given: a stolen phone password must not be a toll-fraud door (issue 13).
     outbound: bool = False
+    # The networks this agent's phone may register and call from (issue 13); [] (the default):
+    # anywhere. Rendered into the endpoint's contact_deny/contact_permit.
+    permit: list[Annotated[str, AfterValidator(_agent_network)]] = []
 
     @field_validator("number")
     @classmethod
@@ -132,6 +155,15 @@ class Outbound(_Section):
     ring_timeout: int = Field(60, ge=5, le=300)  # how long the far end may ring
 
 
+class Hold(_Section):
+    """Music on hold when an agent holds the caller (R9, issue 8): the `hold` prompt, then a
+    passage of music, then the prompt again. The music is cut into passages of
+    `passage_seconds` from the WAV files of `music_dir` ("" : Asterisk's own music)."""
+
+    music_dir: str = ""
+    passage_seconds: int = Field(30, ge=3, le=600)
+
+
 def _host_port(v: str) -> str:
     host, sep, port = v.rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
@@ -155,6 +187,11 @@ class Sip(_Section):
     trunk_hosts: list[str] = Field(default_factory=lambda: ["127.0.0.10"], min_length=1)
     rtp_start: int = Field(10000, ge=1024, le=65000)
     rtp_end: int = Field(10999, ge=1024, le=65535)
+    # Issue 13: an address with this many failed SIP authentications within ban_window seconds
+    # is refused (403) for ban_seconds; 0 turns bans off. The trunk hosts are never banned.
+    ban_after_failures: int = Field(5, ge=0, le=1000)
+    ban_window: int = Field(60, ge=1, le=86400)
+    ban_seconds: int = Field(900, ge=1, le=604800)
 
 
 class Ami(_Section):
@@ -162,6 +199,10 @@ class Ami(_Section):
     username: str = "hotline"
     secret: str = Field("change-me", min_length=4)
     timeout: float = Field(5.0, gt=0, le=120)  # every AMI action is bounded by this
+    # Issue 13 item 9: the one login that may originate calls (tickets' callbacks), apart from
+    # the bridge's, which follows calls and cannot originate or read configuration.
+    originate_username: str = Field("hotline-originate", pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    originate_secret: str = Field("change-me-originate", min_length=4)
 
 
 class Agi(_Section):
@@ -209,6 +250,14 @@ class Prompts(_Section):
     # Played to an agent whose outbound call is refused (issue 13); a default, so configuration
     # files written before it stay valid.
     outbound_refused: str = "此号码不允许外呼。"
+    # Confirmations a phone hears after a feature code (R24, issue 8).
+    presence_signed_in: str = "已签入。"
+    presence_signed_out: str = "已签出。"
+    presence_paused: str = "已暂停。"
+    presence_resumed: str = "已恢复。"
+    presence_refused: str = "操作无效。"
+    # R9: what a caller on hold hears between passages of music (issue 8).
+    hold: str = "请您稍等,听不到我的声音,请不要挂机"
     voice: str = "cmn"
     # Recorded WAVs named like the prompts (greeting.wav ...) in this folder replace the speech.
     custom_dir: str = "prompts"
@@ -321,6 +370,119 @@ class Tickets(_Section):
         return v
 
 
+class Console(_Section):
+    """The QA console in the browser (issue 10)."""
+
+    listen_link_seconds: int = Field(900, ge=30, le=86400)  # a signed listening link lives
+    peaks_cache_entries: int = Field(64, ge=0, le=100000)  # waveforms kept in memory
+
+
+_FEATURE_CODE = re.compile(r"\*[0-9]{1,4}|#[0-9]{1,4}")
+_PAUSE_REASON = re.compile(r"[a-z][a-z0-9_]{0,31}")
+
+
+def _feature_code(v: str) -> str:
+    if not _FEATURE_CODE.fullmatch(v):
+        raise ValueError(f"{v!r} is not a feature code like '*21' (* or # and 1-4 digits)")
+    return v
+
+
+FeatureCode = Annotated[str, AfterValidator(_feature_code)]
+
+
+class Features(_Section):
+    """Codes an agent dials from its phone (R24, issue 8); `pause` may be followed by one
+    digit, a key of pause_reasons (*231 = pause for reason 1)."""
+
+    sign_in: FeatureCode = "*21"
+    sign_out: FeatureCode = "*22"
+    pause: FeatureCode = "*23"
+    resume: FeatureCode = "*24"
+    listen: FeatureCode = "*25"  # from a supervisor's phone, + 工号: listen in (R18)
+    pause_reasons: dict[str, str] = Field(default_factory=lambda: {
+        "1": "lunch", "2": "training", "3": "after_call_work"})
+
+    @field_validator("pause_reasons")
+    @classmethod
+    def _reasons(cls, v: dict[str, str]) -> dict[str, str]:
+        for digit, reason in v.items():
+            if not re.fullmatch(r"[0-9]", digit):
+                raise ValueError(f"key {digit!r} must be one digit (dialled after the pause code)")
+            # The reason travels in the dialplan and the queue's pause reason; "signed_out" and
+            # "paused" already mean something there (agents.presence).
+            if not _PAUSE_REASON.fullmatch(reason) or reason in ("signed_out", "paused"):
+                raise ValueError(f"reason {reason!r} must be a lower-case word like 'lunch' "
+                                 "(not 'signed_out' or 'paused')")
+        return v
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Features:
+        codes = [self.sign_in, self.sign_out, self.pause, self.resume, self.listen]
+        if len(set(codes)) != len(codes):
+            raise ValueError("sign_in, sign_out, pause, resume and listen must be different codes")
+        return self
+
+
+class Reconcile(_Section):
+    """Nothing lost (issue 13): how far back, after a bridge start or AMI login, calls in
+    Asterisk's CEL are checked for a missing record, and how long a call that is not live and
+    logged no end must have been quiet before it is taken as over (Asterisk died mid-call)."""
+
+    lookback_hours: float = Field(72, gt=0, le=24 * 366)
+    grace_seconds: float = Field(5, ge=0, le=3600)
+
+
+class Watchdog(_Section):
+    """Supervised Asterisk (issue 13): `hotline up` restarts an Asterisk that died, waiting
+    restart_delay seconds before the first try, doubling after each failed one up to
+    restart_delay_max; a check every check_seconds."""
+
+    check_seconds: float = Field(0.5, gt=0, le=60)
+    restart_delay: float = Field(0.5, ge=0, le=60)
+    restart_delay_max: float = Field(30, gt=0, le=3600)
+
+
+def _privacy_role(v: str) -> str:
+    return v if v == "agent" else _role(v)
+
+
+class Privacy(_Section):
+    """R26: which roles see customers' numbers and names in full. Every other role gets them
+    masked (domain.privacy), except an agent token on its own calls and tickets, and may not
+    search by number (403 privacy.number_filter_forbidden)."""
+
+    # Roles as tokens carry them; "agent" stands for every agent:<工号> token.
+    unmasked_roles: list[Annotated[str, AfterValidator(_privacy_role)]] = Field(
+        default_factory=lambda: ["admin", "supervisor", "qa", "ticket"])
+
+
+class Retention(_Section):
+    """Issue 13 item 6 (R26): days each kind is kept (domain.retention); 0 keeps it forever.
+    The purge runs daily at `purge_at`, company time, in the service (hotline up)."""
+
+    recordings: int = Field(0, ge=0, le=36500)
+    call_records: int = Field(0, ge=0, le=36500)
+    tickets: int = Field(0, ge=0, le=36500)
+    audit: int = Field(0, ge=0, le=36500)
+    purge_at: str = Field("03:30", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
+class Supervisor(_Section):
+    """A QA staff member's or supervisor's SIP phone (R18): it listens in on agents' calls and
+    is never queued. Registers with `number` as username, like an agent's phone."""
+
+    number: str
+    name: str = Field(min_length=1)
+    password: str = Field(min_length=4)
+
+    @field_validator("number")
+    @classmethod
+    def _digits(cls, v: str) -> str:
+        if not re.fullmatch(r"[0-9]{2,10}", v):
+            raise ValueError(f"supervisor number {v!r} must be 2-10 digits")
+        return v
+
+
 class Settings(_Section):
     company: Company
     hotline: Hotline
@@ -342,6 +504,14 @@ class Settings(_Section):
     qa: Qa = Qa()
     tickets: Tickets = Tickets()
     outbound: Outbound = Outbound()
+    console: Console = Console()
+    features: Features = Features()
+    reconcile: Reconcile = Reconcile()
+    watchdog: Watchdog = Watchdog()
+    hold: Hold = Hold()
+    privacy: Privacy = Privacy()
+    retention: Retention = Retention()
+    supervisors: list[Supervisor] = []
 
     @model_validator(mode="after")
     def _unique_agents(self) -> Settings:
@@ -353,6 +523,26 @@ class Settings(_Section):
                 raise ValueError(f"agents: agent number {agent.number} clashes with another number")
             seen.add(agent.number)
         return self
+
+    @model_validator(mode="after")
+    def _unique_supervisors(self) -> Settings:
+        # One SIP endpoint per number: a supervisor sharing an agent's number would replace
+        # that agent's phone in pjsip.conf.
+        taken = {a.number for a in self.agents} | {self.hotline.number, self.voicemail.mailbox}
+        for i, supervisor in enumerate(self.supervisors):
+            if supervisor.number in taken:
+                # Raised with the item's location, so the start-up error names the key.
+                raise ValidationError.from_exception_data("Settings", [InitErrorDetails(
+                    type=PydanticCustomError(
+                        "value_error", "{number} is already an agent's, the hotline's, the "
+                        "mailbox's or another supervisor's number",
+                        {"number": supervisor.number}),
+                    loc=("supervisors", i, "number"), input=supervisor.number)])
+            taken.add(supervisor.number)
+        return self
+
+    def supervisor(self, number: str) -> Supervisor | None:
+        return next((s for s in self.supervisors if s.number == number), None)
 
     def agent(self, number: str) -> Agent | None:
         return next((a for a in self.agents if a.number == number), None)

@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import Principal
 from api.deps import AppClock, CompanyZone, PageLimit, page_size, require_role
 from api.errors import Forbidden, InvalidRequest
+from api.privacy import Disclosure, NumberDisclosure
 from api.schemas import MAX_ID, ErrorOut, QueryTime, in_zone
 from domain.status import ComplaintKind, Severity, TicketCategory, TicketStatus
 from ivr.ami_actions import AmiError
@@ -85,15 +86,19 @@ def ticket_for(request: Request, ticket_id: int, principal: Principal) -> Ticket
     return t
 
 
-def render(desk: TicketDesk, t: Ticket, tz: tzinfo) -> TicketOut:
-    return TicketOut.of(t, desk.clocks(t), tz)
+def render(desk: TicketDesk, t: Ticket, tz: tzinfo, disclosure: Disclosure,
+           now: datetime | None = None) -> TicketOut:
+    """The one place a ticket leaves the API: the customer's number and name masked for a
+    principal without the right to see them (R26); an agent sees its own tickets' numbers."""
+    out = TicketOut.of(t, desk.clocks(t) if now is None else desk.clocks(t, now), tz)
+    return out if disclosure.reveals([t.creator_agent, t.assignee]) else out.masked()
 
 
 @router.post("/tickets", status_code=201, response_model=TicketOut, summary="Open a ticket",
              responses={422: {"model": ErrorOut, "description": "request.invalid, "
                               "ticket.invalid_classification, ticket.unknown_call"}})
 def create_ticket(request: Request, principal: Writer, timezone: CompanyZone,
-                  body: TicketIn) -> TicketOut:
+                  body: TicketIn, disclosure: NumberDisclosure) -> TicketOut:
     desk = desk_of(request)
     data = body.model_dump(exclude_none=True)
     data["accepted_at"] = in_zone(body.accepted_at, timezone)
@@ -103,18 +108,20 @@ def create_ticket(request: Request, principal: Writer, timezone: CompanyZone,
                                           "message": "must not be in the future",
                                           "type": "future"}]})
     t = desk.create(data, str(principal), principal.agent)
-    return render(desk, t, timezone)
+    return render(desk, t, timezone, disclosure)
 
 
 @router.get("/tickets", response_model=TicketPage, summary="Search tickets")
 def list_tickets(
     request: Request, principal: Reader, timezone: CompanyZone, clock: AppClock,
+    disclosure: NumberDisclosure,
     status: TicketStatus | None = None,
     category: TicketCategory | None = None,
     complaint_kind: ComplaintKind | None = None,
     severity: Severity | None = None,
     matter: str | None = None,
-    customer: Annotated[str | None, Query(description="Customer number, exact")] = None,
+    customer: Annotated[str | None, Query(
+        description="Customer number, exact. Roles that see numbers masked: 403 (R26)")] = None,
     assignee: str | None = None,
     since: Annotated[QueryTime | None, Query(description="accepted_at at or after")] = None,
     until: Annotated[QueryTime | None, Query(description="accepted_at before")] = None,
@@ -124,6 +131,7 @@ def list_tickets(
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> TicketPage:
     limit = page_size(request, limit)
+    disclosure.check_number_filter("customer", customer)
     desk = desk_of(request)
     f = TicketFilter(status=status, category=category, complaint_kind=complaint_kind,
                      severity=severity, matter=matter, customer=customer, assignee=assignee,
@@ -131,7 +139,7 @@ def list_tickets(
                      breached=breached, agent=principal.agent)
     now = clock()
     rows, total = desk.store.search(f, limit, offset, now)
-    return TicketPage(items=[TicketOut.of(t, desk.clocks(t, now), timezone) for t in rows],
+    return TicketPage(items=[render(desk, t, timezone, disclosure, now) for t in rows],
                       total=total, limit=limit, offset=offset)
 
 
@@ -176,8 +184,9 @@ def get_stats_chart(request: Request, _principal: StatsReader, timezone: Company
 @router.get("/tickets/{ticket_id}", response_model=TicketOut, summary="One ticket",
             responses={404: {"model": ErrorOut, "description": "ticket.not_found"}})
 def get_ticket(request: Request, ticket_id: TicketId, principal: Reader,
-               timezone: CompanyZone) -> TicketOut:
-    return render(desk_of(request), ticket_for(request, ticket_id, principal), timezone)
+               timezone: CompanyZone, disclosure: NumberDisclosure) -> TicketOut:
+    return render(desk_of(request), ticket_for(request, ticket_id, principal), timezone,
+                  disclosure)
 
 
 @router.post("/tickets/{ticket_id}/events", response_model=TicketOut,
@@ -187,13 +196,13 @@ def get_ticket(request: Request, ticket_id: TicketId, principal: Reader,
                         422: {"model": ErrorOut, "description": "request.invalid, "
                               "ticket.invalid_classification, ticket.unknown_call"}})
 def post_event(request: Request, ticket_id: TicketId, principal: Writer, timezone: CompanyZone,
-               event: Annotated[EventIn, Body()]) -> TicketOut:
+               event: Annotated[EventIn, Body()], disclosure: NumberDisclosure) -> TicketOut:
     ticket_for(request, ticket_id, principal)
     desk = desk_of(request)
     t = desk.apply(ticket_id, event.model_dump(exclude_none=True, mode="json"), str(principal))
     if t is None:
         raise TicketNotFound(details={"id": ticket_id})
-    return render(desk, t, timezone)
+    return render(desk, t, timezone, disclosure)
 
 
 @router.post("/tickets/{ticket_id}/callbacks", status_code=202,

@@ -10,6 +10,7 @@ from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.schemas import MAX_ID, LocalTime, local_time
+from domain.privacy import mask_name, mask_number
 from domain.status import (
     CallbackResult,
     Channel,
@@ -191,6 +192,12 @@ class TicketOut(BaseModel):
             events=[_event_out(e, tz) for e in t.events or []],
             group_id=t.group_id, flags=Flags(**(t.flags or {})),
             voicemail=f"/tickets/{t.id}/voicemail" if t.voicemail_path else None)
+
+
+    def masked(self) -> TicketOut:
+        """The ticket as a role without the right to see customers' numbers gets it (R26)."""
+        return self.model_copy(update={"customer": CustomerOut(
+            number=mask_number(self.customer.number), name=mask_name(self.customer.name))})
 
 
 def _event_out(event: dict[str, Any], tz: tzinfo) -> dict[str, Any]:

@@ -137,7 +137,10 @@ def test_one_call_shape(client: TestClient, world: World) -> None:
         "id", "linkedid", "caller", "caller_name", "called", "started_at", "answered_at",
         "queued_at", "agent_answered_at", "ended_at", "route", "agent", "disposition",
         "wait_seconds", "talk_seconds", "hangup_cause", "hangup_by", "decided_by", "partial",
-        "ring_attempts", "recording", "recording_error", "qa_flags", "legs", "direction"}
+        "ring_attempts", "recording", "recording_error", "qa_flags", "legs", "direction",
+        "source", "hold_seconds", "agents",  # issues 13, 8
+        "live_sessions"}  # R18: supervisors who listened in (tests/api/test_api_live_sessions.py)
+    assert call["source"] == "live"  # issue 13: what the bridge followed (else "reconciled")
     assert call["id"] == call_id
     assert call["direction"] == "inbound"
     assert call["linkedid"] == "1700.1"
@@ -218,3 +221,20 @@ def test_non_numeric_id_is_a_422(client: TestClient) -> None:
     r = client.get("/calls/abc", headers=auth(QA))
     assert r.status_code == 422
     assert r.json()["error_id"] == "request.invalid"
+
+
+def test_hold_seconds_and_agents_are_served(world: World, client: TestClient) -> None:
+    """issue 8 (R9): every record has hold_seconds and agents; agent is the first of agents."""
+    from callrecords.record import CallRecord
+    from domain.status import Disposition, Route
+
+    call_id = world.store.save(CallRecord(
+        "1799.1", 1_795_000_000.0, caller="13800000009", route=Route.AGENT, agent="1001",
+        disposition=Disposition.ANSWERED, talk_seconds=61.0, hold_seconds=14.2,
+        agents=["1001", "1002"]))
+    one = client.get(f"/calls/{call_id}", headers=auth(QA)).json()
+    assert one["hold_seconds"] == 14.2 and one["agents"] == ["1001", "1002"]
+    assert one["agent"] == "1001"
+    for item in search(client, limit=20)["items"]:
+        assert isinstance(item["hold_seconds"], float)
+        assert item["agents"][:1] == ([item["agent"]] if item["agent"] else [])

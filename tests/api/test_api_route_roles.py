@@ -24,7 +24,8 @@ from credentials.store import TokenStore
 # A value for every path parameter on main; a new parameter fails below until it has one.
 # The token id is one that does not exist: the walk must not revoke its own tokens.
 PATH_VALUES = {"call_id": "1", "month": "2026-11", "review_id": "1", "agent": "1001",
-               "week": "2026-W48", "ticket_id": "1", "token_id": "999999"}
+               "week": "2026-W48", "ticket_id": "1", "token_id": "999999",
+               "session_id": "999999"}
 ROLES = ("admin", "supervisor", "qa", "ticket", "agent:1001")
 
 

@@ -7,6 +7,7 @@ import hashlib
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -45,6 +46,7 @@ def _records() -> list[CallRecord]:
         disposition=Disposition.ANSWERED, wait_seconds=6.0, talk_seconds=78.0,
         hangup_cause="Normal Clearing", hangup_by=HangupBy.CALLER,
         ring_attempts=[{"agent": "1001", "at": t + 12, "ring_seconds": 1.0, "answered": True}],
+        hold_seconds=12.5, agents=["1001", "1002"],  # issue 8: held, then transferred
         legs=[Leg("1700.1", "PJSIP/trunk-1", t, "13800000001", t + 0.5, t + 90, 16,
                   "Normal Clearing"),
               Leg("1700.2", "PJSIP/1001-2", t + 8, "4008001234", t + 12, t + 90, 16,
@@ -186,3 +188,34 @@ def test_without_recording_file_a_call_has_no_recording(
     exported = _export()[0]
     assert exported["recording"] is None
     assert exported["started_at"] == "2026-11-23T10:00:00.000+08:00"  # naive = company zone
+
+
+def test_history_exported_before_hold_and_transfer_imports(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A line without hold_seconds and agents (issue 8) is an older export: no hold, and its
+    one agent is the whole list."""
+    store = _use(monkeypatch, tmp_path)
+    old = {"linkedid": "9.1", "started_at": "2026-11-23T10:00:00", "agent": "1001",
+           "disposition": "answered", "talk_seconds": 30.0}
+    source = tmp_path / "old.jsonl"
+    source.write_text(json.dumps(old) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["calls", "import", str(source)])
+    assert result.exit_code == 0, result.output
+    call = store.get_by_linkedid("9.1")
+    assert call is not None and call.hold_seconds == 0.0 and call.agents == ["1001"]
+    [line] = _export()
+    assert line["hold_seconds"] == 0.0 and line["agents"] == ["1001"]
+
+
+def test_a_masked_export_hides_customers_numbers_and_names(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = _use(monkeypatch, tmp_path)
+    for record in _records():
+        store.save(record)
+    full, masked = _export(), _export("--masked")
+    assert full[0]["caller"] == "13800000001"  # a backup keeps them (R12)
+    first: dict[str, Any] = dict(masked[0])
+    assert (first["caller"], first["caller_name"], first["called"]) == (
+        "138****0001", "王*", "4008001234")
+    assert [leg["caller"] for leg in first["legs"]] == ["138****0001", "4008001234"]
+    assert [c["caller"] for c in masked] == ["138****0001", "138****0002", "138****0003"]

@@ -19,6 +19,7 @@ import httpx
 
 from hotline.demo import wait_record
 from ivr.ami import AmiClient
+from pbx.layout import Instance
 from settings import Settings
 
 
@@ -28,6 +29,9 @@ class Service:
     def __init__(self, config: Path, env: dict[str, str], settings: Settings, log: Path):
         self.config, self.env, self.settings, self.log = config, env, settings, log
         self.proc: subprocess.Popen[bytes] | None = None
+        # Each run has a fresh database but the instance (and its CEL) outlives runs: calls of
+        # an earlier run would be reconciled into this one's database (issue 13).
+        Instance.of(settings).cel.unlink(missing_ok=True)
 
     def start(self, timeout: float = 120) -> None:
         out = self.log.open("ab")

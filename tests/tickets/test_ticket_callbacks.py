@@ -11,6 +11,7 @@ from typing import Any
 from callrecords.record import CallRecord
 from calls.tracker import CallTracker
 from domain.status import Direction, Disposition, Route
+from ivr.ami_actions import DEVICE_STATES
 from tests.tickets.ticket_fixtures import Desk
 from tickets.callbacks import Callbacks
 from tickets.desk import TicketDesk
@@ -22,11 +23,14 @@ class FakeAmi:
 
     async def action(self, action: dict[str, str], as_list: bool | None = None) -> Any:
         self.sent.append(action)
-        if action["Action"] == "PJSIPShowEndpoint":  # as Asterisk 22 answers it
-            return [{"Response": "Success"}, {"Event": "EndpointDetail",
-                                              "ObjectName": action["Endpoint"],
-                                              "DeviceState": self.state},
-                    {"Event": "EndpointDetailComplete"}]
+        if action["Action"] == "DeviceStateList":  # as Asterisk 22 answers it
+            word = {v: k for k, v in DEVICE_STATES.items()}[self.state]
+            return [{"Response": "Success", "EventList": "start"},
+                    {"Event": "DeviceStateChange", "Device": "PJSIP/anonymous",
+                     "State": "UNAVAILABLE"},
+                    *({"Event": "DeviceStateChange", "Device": f"PJSIP/{n}", "State": word}
+                      for n in ("1001", "1002")),
+                    {"Event": "DeviceStateListComplete", "EventList": "Complete"}]
         return {"Response": "Success", "Message": "Originate successfully queued"}
 
 
@@ -48,7 +52,7 @@ def test_a_callback_rings_the_agent_then_dials_the_customer(desk: Desk) -> None:
     body = r.json()
     assert body["ticket_id"] == t["id"] and body["callback_id"].startswith(f"{t['id']}-")
     show, orig = ami.sent
-    assert show == {"Action": "PJSIPShowEndpoint", "Endpoint": "1001"}
+    assert show == {"Action": "DeviceStateList"}
     assert orig["Action"] == "Originate" and orig["Channel"] == "PJSIP/1001"  # agent first
     assert (orig["Context"], orig["Exten"]) == ("hotline-callback", "13800000001")
     assert orig["Timeout"] == "15000"
@@ -64,7 +68,7 @@ def test_a_phone_that_is_not_registered_is_409(desk: Desk) -> None:
                          headers=desk.as_("admin"))
     assert (r.status_code, r.json()["error_id"]) == (409, "agent.unavailable")
     assert r.json()["details"] == {"agent": "1002", "state": "Unavailable"}
-    assert [a["Action"] for a in ami.sent] == ["PJSIPShowEndpoint"]  # nothing originated
+    assert [a["Action"] for a in ami.sent] == ["DeviceStateList"]  # nothing originated
 
 
 def test_callback_requests_that_are_refused(desk: Desk) -> None:

@@ -63,9 +63,12 @@ def test_check_config_shows_effective_values_and_the_start_warnings() -> None:
     assert data["analysis"]["vad_aggressiveness"] == 2
     assert data["demo"]["clock_peers"] == ["127.0.0.0/8", "::1/128"]
     assert data["ami"]["secret"] == "***" and "change-me-qa" not in proc.stdout
+    assert data["ami"]["originate_secret"] == "***"
     # What `hotline up` warns about, in one line each.
-    assert "warning: agents[0].password, agents[1].password, ami.secret, api.tokens still " \
+    assert "warning: agents[0].password, agents[1].password, supervisors[0].password, " \
+        "ami.secret, ami.originate_secret, api.tokens still " \
         "have their example value" in proc.stderr
+    assert data["supervisors"][0]["password"] == "***" and "change-me-9001" not in proc.stdout
 
 
 def test_configuration_errors_are_one_line() -> None:

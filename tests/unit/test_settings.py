@@ -53,6 +53,11 @@ def test_env_inline_table(tmp_path: Path) -> None:
     ('[holidays]\nclosed = ["2026-13-01"]\n', "holidays.closed[0]"),
     ('[analysis]\ndead_air_seconds = 5\n', "analysis"),
     ('[after_hours]\nforward_to = "call me"\n', "after_hours.forward_to"),
+    ('[[supervisors]]\nnumber = "1001"\nname = "a"\npassword = "pw-1001"\n',
+     "supervisors[0].number"),  # R18: a supervisor's phone is not an agent's
+    ('[[supervisors]]\nnumber = "9x"\nname = "a"\npassword = "pw-9001"\n',
+     "supervisors[0].number"),
+    ('[features]\nlisten = "25"\n', "features.listen"),
 ])
 def test_bad_value_is_refused_naming_the_key(tmp_path: Path, text: str, key: str) -> None:
     f = tmp_path / "bad.toml"
@@ -99,7 +104,9 @@ def test_example_secrets_are_reported_at_start() -> None:
     from hotline.service import default_secrets
 
     assert set(default_secrets(load_settings(environ={}))) == {
-        "agents[0].password", "agents[1].password", "ami.secret", "api.tokens"}
+        "agents[0].password", "agents[1].password", "supervisors[0].password", "ami.secret",
+        "ami.originate_secret",
+        "api.tokens"}
     own = load_settings(environ={"HOTLINE_AMI__SECRET": "s3cret-x",
                                  "HOTLINE_API__TOKENS": '{ "t0k3n" = "qa" }'})
     assert "ami.secret" not in default_secrets(own) and "api.tokens" not in default_secrets(own)
