@@ -7,7 +7,7 @@ AT ?=
 # (change-me...) on loopback. `make up DEMO=` (or `hotline up --config FILE`) refuses them.
 DEMO ?= --demo
 
-.PHONY: setup up test lint demo-call
+.PHONY: setup up test lint demo-call bench bench-api
 
 setup:
 	./scripts/setup
@@ -29,3 +29,16 @@ lint: setup
 
 demo-call: setup
 	.venv/bin/hotline demo-call $(if $(CONFIG),--config $(CONFIG)) $(if $(AT),--at "$(AT)")
+
+# Benchmarks (issue 9), never part of `make test` or CI: minutes of real telephony load.
+# `make bench`: the product against native Asterisk side by side, interleaved runs (needs root
+# and tcpdump); BENCH_ARGS e.g. "--levels 50,100 --reps 3" or "--quick" (a one-minute check).
+# `make bench-api`: GET /calls and downloads at 1,000,000 seeded records (BENCH_ARGS "--postgres").
+# Results: bench/results/<date>.json and .png, summarised in README's Benchmarks section.
+BENCH_ARGS ?=
+
+bench: setup
+	nice -n 5 .venv/bin/python bench/load.py $(BENCH_ARGS)
+
+bench-api: setup
+	nice -n 5 .venv/bin/python bench/api_million.py $(BENCH_ARGS)

@@ -120,6 +120,7 @@ def create_app(settings: Settings, store: CallStore,
     app.state.audit_log = AuditLog(store.sessions)
     app.state.recordings_dir = Path(settings.storage.recordings_dir).resolve()
     app.state.page_size_max = settings.api.page_size_max
+    app.state.count_limit = settings.api.count_limit  # GET /calls counts this far (issue 9)
     app.state.unmasked_roles = frozenset(settings.privacy.unmasked_roles)  # R26
     app.include_router(calls_router)
     app.include_router(audit_router)

@@ -22,7 +22,7 @@ from api.privacy import Disclosure, NumberDisclosure
 from api.schemas import MAX_ID, ErrorOut, QueryTime, in_zone
 from callrecords.live_sessions import LiveSession, LiveSessionStore
 from callrecords.models import Call
-from callrecords.store import CallFilter, CallStore
+from callrecords.store import CallFilter, CallStore, total_is_exact
 from calls.errors import (
     CallNotFound,
     InvalidPeriod,
@@ -36,6 +36,9 @@ from domain.status import Disposition
 
 log = logging.getLogger("hotline.api")
 
+
+# GET /calls's `total` is exact ("true") or a lower bound ("false"): see api.count_limit.
+TOTAL_EXACT = "X-Total-Exact"
 
 CallId = Annotated[int, Path(ge=1, le=MAX_ID, description="The call record's id")]
 
@@ -82,12 +85,17 @@ router = APIRouter(tags=["calls"], responses=_ERRORS)  # type: ignore[arg-type]
 
 
 @router.get("/calls", response_model=CallPage, summary="Search call records",
-            responses={403: {"model": ErrorOut,
+            responses={200: {"headers": {TOTAL_EXACT: {
+                                "description": "true: `total` is the number of matches; "
+                                               "false: a lower bound (api.count_limit)",
+                                "schema": {"type": "string", "enum": ["true", "false"]}}}},
+                       403: {"model": ErrorOut,
                              "description": "privacy.number_filter_forbidden"},
                        422: {"model": ErrorOut,
                              "description": "request.invalid, calls.invalid_period"}})
 def list_calls(
     request: Request,
+    response: Response,
     disclosure: NumberDisclosure,
     timezone: CompanyZone,
     since: Annotated[QueryTime | None, Query(
@@ -122,7 +130,11 @@ def list_calls(
                    disposition=disposition.value if disposition else None,
                    dead_air=dead_air, overtalk=overtalk)
     store = _store(request)
-    rows, total = store.search(f, limit, offset)
+    count_limit: int = request.app.state.count_limit
+    rows, total = store.search(f, limit, offset, count_limit)
+    # In a header, so the body keeps its shape: `total` is exact, or (false) a lower bound.
+    exact = total_is_exact(total, offset, len(rows), count_limit)
+    response.headers[TOTAL_EXACT] = "true" if exact else "false"
     live = LiveSessionStore(store.sessions).for_calls([c.linkedid for c in rows])  # R18
     return CallPage(items=[call_out(c, timezone, disclosure, live.get(c.linkedid, ()))
                            for c in rows], total=total, limit=limit, offset=offset)

@@ -6,8 +6,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from callrecords.record import CallRecord
 from callrecords.store import CallStore, StoreError
@@ -16,6 +19,7 @@ from metrics import CALLS, RECORDS
 from recordings.finaliser import RecordingFinaliser
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class CallKeeper:
@@ -28,13 +32,21 @@ class CallKeeper:
         self.min_free_mb = min_free_mb
         self.records_written = 0
         self._flushing = asyncio.Lock()
+        # The store's writes have a thread of their own: on the shared pool they queued behind
+        # recordings being converted and analysed, and at 150 calls ending together a record
+        # reached the API 4-7 s after the hangup (issue 9's load bench).
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="call-records")
+
+    async def _write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer, partial(fn, *args, **kwargs))
 
     async def keep(self, record: CallRecord) -> bool:
         """Stores the record and its recording; spools it if the database is down. True when
         it reached the database."""
         CALLS.labels(record.route or "", record.disposition, record.decided_by or "").inc()
         try:
-            call_id = await asyncio.to_thread(self.store.save, record)
+            call_id = await self._write(self.store.save, record)
         except StoreError as e:
             log.error("database unavailable, call %s spooled: %s", record.linkedid, e)
             try:
@@ -62,7 +74,7 @@ class CallKeeper:
         if outcome is None:
             return
         try:
-            await asyncio.to_thread(
+            await self._write(
                 self.store.set_recording, call_id, path=outcome.path,
                 duration=outcome.duration_seconds, channels=outcome.channels,
                 sha256=outcome.sha256, qa_flags=outcome.qa_flags, error=outcome.error)
@@ -95,7 +107,7 @@ class CallKeeper:
             try:
                 for index, record in batch.records:
                     try:
-                        call_id = await asyncio.to_thread(self.store.save, record)
+                        call_id = await self._write(self.store.save, record)
                     except StoreError as e:
                         log.warning("database still unavailable, %d record(s) stay spooled: %s",
                                     len(batch.records) - len(written), e)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import PurePath
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas import LocalTime, local_time
 from callrecords.live_sessions import LiveSession
@@ -198,6 +198,9 @@ def _without_server_paths(flags: dict[str, Any] | None) -> dict[str, Any] | None
 
 class CallPage(BaseModel):
     items: list[CallOut]
-    total: int
+    total: int = Field(description="How many calls match. When the response header "
+                                   "X-Total-Exact is false, a lower bound (offset + the "
+                                   "page's items + api.count_limit + 1): counting every "
+                                   "match of a large history would scan all of them")
     limit: int
     offset: int

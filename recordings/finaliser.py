@@ -22,7 +22,7 @@ from recordings.storage import (
     describe,
     finalize,
     relative_target,
-    wait_complete,
+    wait_complete_async,
 )
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ class RecordingFinaliser:
                 # Finalised before (a record written again from the spool): measure it again.
                 info = await asyncio.to_thread(describe, target)
             else:
-                await asyncio.to_thread(wait_complete, raw)
+                await wait_complete_async(raw)
                 info = await asyncio.to_thread(finalize, raw, target)
             flags = None
             if record.agent_answered_at is not None:

@@ -3,6 +3,7 @@ the caller heard right) becomes a WAV in the recordings folder, with its duratio
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from dataclasses import dataclass
@@ -42,13 +43,36 @@ def wait_complete(raw: Path, timeout: float = 5.0, settle: float = 0.3,
     deadline = time.monotonic() + timeout
     last = -1
     while time.monotonic() < deadline:
-        size = raw.stat().st_size if raw.exists() else -1
+        size = _size(raw)
         if size >= 0 and size == last:
             return
         last = size
         time.sleep(settle)
     if last < 0:
         raise RecordingError(f"{raw}: recording file not found")
+
+
+async def wait_complete_async(raw: Path, timeout: float = 5.0, settle: float = 0.3) -> None:
+    """wait_complete without holding a worker thread while it waits: the bridge's thread pool
+    is shared by every call's record and recording, and 150 calls ending together each slept
+    in it, so records waited seconds behind sleeping threads (issue 9's load bench)."""
+    deadline = time.monotonic() + timeout
+    last = -1
+    while time.monotonic() < deadline:
+        size = _size(raw)
+        if size >= 0 and size == last:
+            return
+        last = size
+        await asyncio.sleep(settle)
+    if last < 0:
+        raise RecordingError(f"{raw}: recording file not found")
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return -1
 
 
 def relative_target(linkedid: str, started: datetime) -> Path:

@@ -215,6 +215,10 @@ class Api(_Section):
     # bound to one agent).
     tokens: dict[str, Annotated[str, AfterValidator(_role)]] = {}
     page_size_max: int = Field(500, ge=1, le=10000)
+    # GET /calls counts at most this many matches after the page; beyond, its `total` is a
+    # lower bound (header X-Total-Exact: false). Counting every match of a million calls
+    # scanned them all on every request (issue 9).
+    count_limit: int = Field(10000, ge=0, le=100_000_000)
 
 
 class Storage(_Section):

@@ -1,0 +1,237 @@
+"""The API at a million call records (issue 9, item 5): GET /calls with each filter and deep
+paging, GET /calls/{id}, and recording download throughput against reading the same file, over
+real HTTP (the service's own app under uvicorn, in a process of its own), p50/p95 of each.
+
+    .venv/bin/python bench/api_million.py [--calls 1000000] [--postgres] [--requests 40]
+
+The database is seeded once (bench/million_seed.py, the store's own insert path) and kept in
+var/bench/ for the next run; --postgres starts a throwaway cluster (as tests/store does) and
+seeds it afresh. Results are merged into bench/results/<date>.json under `api_<backend>`
+(or `api_<backend>_<label>` with --label, e.g. `before`).
+
+Goals: search p95 < 50 ms, one record p95 < 10 ms, streaming >= 80% of the raw read."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import soundfile as sf
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from aggregate import summary
+from million_seed import AGENTS, FIRST_AGENT, RECORDING, seed
+from postgres_cluster import throwaway_cluster
+from results_file import save_section
+
+from callrecords.store import CallStore
+
+PROJECT = Path(__file__).resolve().parents[1]
+WORK = PROJECT / "var" / "bench"
+TOKEN = "bench-qa-token-0123456789"
+RECORDING_SECONDS = 600  # a ten-minute stereo call: 19.2 MB
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def settings_env(url: str, recordings: Path) -> dict[str, str]:
+    return {"HOTLINE_STORAGE__DATABASE_URL": url,
+            "HOTLINE_STORAGE__RECORDINGS_DIR": str(recordings),
+            "HOTLINE_API__TOKENS": f'{{ "{TOKEN}" = "qa" }}'}
+
+
+def serve(url: str, recordings: Path, port: int) -> None:
+    """The server side: the product's app (api.app.create_app) on uvicorn, nothing else."""
+    import uvicorn
+
+    from api.app import create_app
+    from settings import load_settings
+
+    settings = load_settings(environ=settings_env(url, recordings))
+    store = CallStore(url)
+    uvicorn.run(create_app(settings, store), host="127.0.0.1", port=port, log_level="warning",
+                access_log=False)
+
+
+def prepared_store(url: str, calls: int) -> CallStore:
+    store = CallStore(url)
+    store.migrate()
+    with store.engine.connect() as conn:
+        have = conn.exec_driver_sql("SELECT count(*) FROM calls").scalar_one()
+    if have != calls:
+        if have:
+            sys.exit(f"{url} holds {have} calls, not {calls}: remove it to seed afresh")
+        t = time.perf_counter()
+        seed(store, calls)
+        print(f"seeded {calls} calls in {time.perf_counter() - t:.0f} s", flush=True)
+    if store.engine.dialect.name == "sqlite":
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")  # what a long-running database has; cheap here
+    else:
+        with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE calls")
+            conn.exec_driver_sql("VACUUM ANALYZE call_legs")
+    return store
+
+
+def recording_file(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / RECORDING
+    if not path.exists():
+        noise = np.random.default_rng(1).integers(-3000, 3000, (RECORDING_SECONDS * 8000, 2))
+        sf.write(path, noise.astype(np.int16), 8000, subtype="PCM_16")
+    return path
+
+
+def timed(get: Callable[[], httpx.Response], n: int) -> list[float]:
+    samples = []
+    get()  # warm: the first request of a kind pays for imports and plans
+    for _ in range(n):
+        t = time.perf_counter()
+        r = get()
+        samples.append((time.perf_counter() - t) * 1000)
+        if r.status_code != 200:
+            sys.exit(f"{r.request.url}: {r.status_code} {r.text[:300]}")
+    return samples
+
+
+def search_cases(calls: int) -> dict[str, dict[str, str]]:
+    agent = str(FIRST_AGENT + AGENTS // 2)
+    return {
+        "unfiltered": {},
+        "since_until_day": {"since": "2026-06-01T00:00:00", "until": "2026-06-02T00:00:00"},
+        "since_until_month": {"since": "2026-06-01T00:00:00", "until": "2026-07-01T00:00:00"},
+        "caller": {"caller": "13800012345"},
+        "agent": {"agent": agent},
+        "disposition_answered": {"disposition": "answered"},
+        "disposition_missed": {"disposition": "missed"},
+        "agent_and_disposition": {"agent": agent, "disposition": "answered"},
+        "offset_deep": {"offset": str(calls * 9 // 10)},
+        "answered_offset_deep": {"disposition": "answered", "offset": str(calls * 8 // 10)},
+        "agent_offset_last_page": {"agent": agent,
+                                   "offset": str(max(0, calls * 85 // 100 // AGENTS - 60))},
+    }
+
+
+def download_speed(client: httpx.Client, call_id: int, path: Path, rounds: int
+                   ) -> dict[str, Any]:
+    """MB/s of the API's download and of reading the file in 64 KiB chunks (the server's own
+    chunk), interleaved so both see the same page cache and machine load."""
+    size = path.stat().st_size
+    api, raw = [], []
+    for _ in range(rounds):
+        t = time.perf_counter()
+        got = 0
+        with client.stream("GET", f"/calls/{call_id}/recording") as r:
+            for chunk in r.iter_raw(65536):
+                got += len(chunk)
+        api.append(size / 1e6 / (time.perf_counter() - t))
+        if got != size:
+            sys.exit(f"downloaded {got} bytes of {size}")
+        t = time.perf_counter()
+        with path.open("rb") as f:
+            while f.read(65536):
+                pass
+        raw.append(size / 1e6 / (time.perf_counter() - t))
+    api_mb, raw_mb = summary(api)["p50"], summary(raw)["p50"]
+    return {"file_mb": size / 1e6, "api_mb_s": api_mb, "raw_mb_s": raw_mb,
+            "api_over_raw": api_mb / raw_mb, "api_runs": api, "raw_runs": raw}
+
+
+def database_size(store: CallStore, url: str) -> int:
+    if store.engine.dialect.name == "sqlite":
+        return Path(store.engine.url.database or "").stat().st_size
+    with store.engine.connect() as conn:
+        return int(conn.exec_driver_sql("SELECT pg_database_size(current_database())")
+                   .scalar_one())
+
+
+def measure(url: str, calls: int, requests: int) -> dict[str, Any]:
+    store = prepared_store(url, calls)
+    size = database_size(store, url)
+    store.engine.dispose()
+    recordings = WORK / "recordings"
+    wav = recording_file(recordings)
+    port = free_port()
+    server = subprocess.Popen([sys.executable, __file__, "serve", url, str(recordings), str(port)],
+                              env={**os.environ, "PYTHONPATH": str(PROJECT)})
+    results: dict[str, Any] = {"calls": calls, "database_bytes": size, "requests": requests}
+    try:
+        client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60,
+                              headers={"Authorization": f"Bearer {TOKEN}"})
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if client.get("/health").status_code in (200, 503):
+                    break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    sys.exit("the API did not start")
+                time.sleep(0.2)
+        search = {}
+        for name, params in search_cases(calls).items():
+            search[name] = summary(timed(partial(client.get, "/calls", params=params),
+                                         requests))
+            print(f"  GET /calls {name:<24} p50 {search[name]['p50']:8.1f} ms  "
+                  f"p95 {search[name]['p95']:8.1f} ms", flush=True)
+        results["search_ms"] = search
+        rng = random.Random(7)
+        results["record_ms"] = summary(timed(
+            lambda: client.get(f"/calls/{rng.randrange(1, calls + 1)}"), requests * 2))
+        print(f"  GET /calls/{{id}} p50 {results['record_ms']['p50']:.1f} ms  "
+              f"p95 {results['record_ms']['p95']:.1f} ms", flush=True)
+        answered = client.get("/calls", params={"disposition": "answered", "limit": 1})
+        results["download"] = download_speed(client, answered.json()["items"][0]["id"], wav, 7)
+        d = results["download"]
+        print(f"  recording {d['file_mb']:.1f} MB: API {d['api_mb_s']:.0f} MB/s, "
+              f"file {d['raw_mb_s']:.0f} MB/s ({d['api_over_raw']:.0%})", flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return results
+
+
+def main() -> None:
+    if len(sys.argv) == 5 and sys.argv[1] == "serve":
+        serve(sys.argv[2], Path(sys.argv[3]), int(sys.argv[4]))
+        return
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calls", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--label", default="")
+    args = parser.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True)
+    suffix = f"_{args.label}" if args.label else ""
+    if args.postgres:
+        with throwaway_cluster() as url:
+            results = measure(url, args.calls, args.requests)
+        results["backend"] = "postgresql"
+    else:
+        url = f"sqlite:///{WORK}/api-{args.calls}.db"
+        results = measure(url, args.calls, args.requests)
+        results["backend"] = "sqlite"
+    print(f"  database {results['database_bytes'] / 1e6:.0f} MB")
+    section = f"api_{results['backend']}{suffix}"
+    print(f"saved to {save_section(section, results)}")
+
+
+if __name__ == "__main__":
+    main()
