@@ -100,7 +100,7 @@ class Bridge:
             ZoneInfo(settings.company.timezone))
         # R18: supervisors listening in; the API's /live-sessions acts through it.
         self.live = LiveListening(self.ami, LiveSessionStore(store.sessions), clock,
-                                  settings.queue.ring_timeout)
+                                  settings.queue.ring_timeout, originator=self.originate_ami)
         self.live.attach(self.events)
         self._server: asyncio.Server | None = None
         self.asterisk_version = installed_version(instance.root)  # recorded at provision

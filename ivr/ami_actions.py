@@ -142,8 +142,11 @@ async def hangup(ami: ActionSender, channel: str, cause: int = 16) -> None:
 
 async def db_put(ami: ActionSender, family: str, key: str, value: str) -> None:
     """Writes AstDB family/key (kept by Asterisk across its restarts; the dialplan reads it
-    with ${DB(family/key)})."""
-    await _send(ami, {"Action": "DBPut", "Family": family, "Key": key, "Val": value})
+    with ${DB(family/key)}). Through Setvar on the DB() function, not the DBPut action:
+    DBPut needs the `system` write class, which would also let the bridge's login read
+    pjsip.conf with GetConfig (issue 13); Setvar needs only `call`, and DB() is not one of
+    the functions AMI is kept from writing."""
+    await setvar(ami, f"DB({family}/{key})", value)
 
 
 async def db_tree(ami: ActionSender, family: str) -> dict[str, str]:

@@ -43,8 +43,11 @@ class ListenerNotRegistered(Exception):
 
 class LiveListening:
     def __init__(self, ami: ActionSender, store: LiveSessionStore, clock: Clock,
-                 ring_seconds: int) -> None:
+                 ring_seconds: int, originator: ActionSender | None = None) -> None:
         self.ami, self.store, self.clock, self.ring_seconds = ami, store, clock, ring_seconds
+        # Issue 13: the bridge's login may not originate; the supervisor's phone is rung on the
+        # originate login (its OriginateResponse still reaches the dispatcher).
+        self.originator = originator or ami
         self._lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[Any]] = set()
         # Uniqueids of the supervisors' channels of open sessions: every Hangup of every call
@@ -88,7 +91,7 @@ class LiveListening:
             spy_uniqueid=spy)
         try:
             await ami_originate(
-                self.ami, f"PJSIP/{listener}", context=CONTEXT, exten="s",
+                self.originator, f"PJSIP/{listener}", context=CONTEXT, exten="s",
                 caller_id=f'"Live {agent}" <{agent}>', timeout_ms=self.ring_seconds * 1000,
                 channel_id=spy, variables={
                     "HOTLINE_LIVE_SESSION": str(session.id), "HOTLINE_LIVE_AGENT": agent,

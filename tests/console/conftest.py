@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.console.seed import place_dead_air_call
-from tests.telephony.conftest import Hotline, hotline  # noqa: F401  (the session's service)
+from tests.telephony.conftest import Hotline, running_hotline
 
 ARTIFACTS = Path(__file__).with_name("artifacts")
 CHROMIUM = "/usr/bin/chromium"
@@ -37,7 +37,14 @@ class Seeded:
 
 
 @pytest.fixture(scope="module")
-def seeded(hotline: Hotline, tmp_path_factory: pytest.TempPathFactory  # noqa: F811
+def hotline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
+    """The console's own service and Asterisk instance, stopped after these tests (the
+    telephony suite's session service is another instance)."""
+    yield from running_hotline(tmp_path_factory, "test-console")
+
+
+@pytest.fixture(scope="module")
+def seeded(hotline: Hotline, tmp_path_factory: pytest.TempPathFactory
            ) -> Iterator[Seeded]:
     record = place_dead_air_call(hotline, tmp_path_factory.mktemp("console-call"))
     spans = (record["qa_flags"] or {}).get("dead_air") or []

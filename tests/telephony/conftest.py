@@ -59,9 +59,17 @@ class Hotline:
 
 @pytest.fixture(scope="session")
 def hotline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
+    yield from running_hotline(tmp_path_factory)
+
+
+def running_hotline(tmp_path_factory: pytest.TempPathFactory, instance_name: str | None = None
+                    ) -> Iterator[Hotline]:
+    """`hotline up` with the suite's configuration, on free ports. Another folder's fixture
+    must pass an `instance_name` of its own: two services adopting one Asterisk instance fight over
+    it (the second one's `core reload` cannot move the SIP port, so phones register nowhere)."""
     base = tmp_path_factory.mktemp("hotline")
     env = {
-        **service_env(base),  # the suite's own free ports: runs beside any other Hotline
+        **service_env(base, instance_name),  # the suite's own free ports, beside any Hotline
         "HOTLINE_PROMPTS__CUSTOM_DIR": str(base / "prompts"),
     }
     settings = load_settings(CONFIG, environ=env)
