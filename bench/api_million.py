@@ -3,6 +3,8 @@ paging, GET /calls/{id}, and recording download throughput against reading the s
 real HTTP (the service's own app under uvicorn, in a process of its own), p50/p95 of each.
 
     .venv/bin/python bench/api_million.py [--calls 1000000] [--postgres] [--requests 40]
+    .venv/bin/python bench/api_million.py --download-only [--calls 1000] [--rounds 15]
+        [--against DIR]   # also serve from another checkout (e.g. `git archive main`), A/B
 
 The database is seeded once (bench/million_seed.py, the store's own insert path) and kept in
 var/bench/ for the next run; --postgres starts a throwaway cluster (as tests/store does) and
@@ -33,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from aggregate import summary
+from download_ceiling import sendfile_server
 from million_seed import AGENTS, FIRST_AGENT, RECORDING, seed
 from postgres_cluster import throwaway_cluster
 from results_file import save_section
@@ -70,7 +73,7 @@ def serve(url: str, recordings: Path, port: int) -> None:
                 access_log=False)
 
 
-def prepared_store(url: str, calls: int) -> CallStore:
+def prepared_store(url: str, calls: int, analyze: bool = True) -> CallStore:
     store = CallStore(url)
     store.migrate()
     with store.engine.connect() as conn:
@@ -81,7 +84,9 @@ def prepared_store(url: str, calls: int) -> CallStore:
         t = time.perf_counter()
         seed(store, calls)
         print(f"seeded {calls} calls in {time.perf_counter() - t:.0f} s", flush=True)
-    if store.engine.dialect.name == "sqlite":
+    if not analyze:
+        pass  # a download does not query the list: no need to wait for statistics
+    elif store.engine.dialect.name == "sqlite":
         with store.engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")  # what a long-running database has; cheap here
     else:
@@ -130,29 +135,48 @@ def search_cases(calls: int) -> dict[str, dict[str, str]]:
     }
 
 
-def download_speed(client: httpx.Client, call_id: int, path: Path, rounds: int
+def download_speed(clients: dict[str, httpx.Client], call_id: int, path: Path, rounds: int
                    ) -> dict[str, Any]:
-    """MB/s of the API's download and of reading the file in 64 KiB chunks (the server's own
-    chunk), interleaved so both see the same page cache and machine load."""
+    """MB/s of the API's download (from each server: `api`, `against` when comparing with
+    another checkout, and `ceiling`, bench/download_ceiling.py) and of reading the file in
+    64 KiB chunks, interleaved round by round so all see the same page cache and load."""
     size = path.stat().st_size
-    api, raw = [], []
+    runs: dict[str, list[float]] = {name: [] for name in [*clients, "raw"]}
     for _ in range(rounds):
-        t = time.perf_counter()
-        got = 0
-        with client.stream("GET", f"/calls/{call_id}/recording") as r:
-            for chunk in r.iter_raw(65536):
-                got += len(chunk)
-        api.append(size / 1e6 / (time.perf_counter() - t))
-        if got != size:
-            sys.exit(f"downloaded {got} bytes of {size}")
+        for name, client in clients.items():
+            t = time.perf_counter()
+            got = 0
+            with client.stream("GET", f"/calls/{call_id}/recording") as r:
+                for chunk in r.iter_raw():  # as received: no re-chunking
+                    got += len(chunk)
+            runs[name].append(size / 1e6 / (time.perf_counter() - t))
+            if got != size:
+                sys.exit(f"{name}: downloaded {got} bytes of {size}")
         t = time.perf_counter()
         with path.open("rb") as f:
             while f.read(65536):
                 pass
-        raw.append(size / 1e6 / (time.perf_counter() - t))
-    api_mb, raw_mb = summary(api)["p50"], summary(raw)["p50"]
-    return {"file_mb": size / 1e6, "api_mb_s": api_mb, "raw_mb_s": raw_mb,
-            "api_over_raw": api_mb / raw_mb, "api_runs": api, "raw_runs": raw}
+        runs["raw"].append(size / 1e6 / (time.perf_counter() - t))
+    raw_mb = summary(runs["raw"])["p50"]
+    out: dict[str, Any] = {"file_mb": size / 1e6, "rounds": rounds, "raw_mb_s": raw_mb,
+                           "raw_runs": runs["raw"]}
+    for name in clients:
+        mb = summary(runs[name])["p50"]
+        out.update({f"{name}_mb_s": mb, f"{name}_over_raw": mb / raw_mb,
+                    f"{name}_runs": runs[name]})
+    for name in clients:
+        if name != "ceiling":
+            out[f"{name}_over_ceiling"] = out[f"{name}_mb_s"] / out["ceiling_mb_s"]
+    return out
+
+
+def print_download(d: dict[str, Any]) -> None:
+    line = (f"  recording {d['file_mb']:.1f} MB, median of {d['rounds']}: "
+            f"API {d['api_mb_s']:.0f} MB/s")
+    if "against_mb_s" in d:
+        line += f", other checkout {d['against_mb_s']:.0f} MB/s"
+    print(f"{line}, file {d['raw_mb_s']:.0f} MB/s ({d['api_over_raw']:.0%}), sendfile "
+          f"server {d['ceiling_mb_s']:.0f} MB/s ({d['api_over_ceiling']:.0%})", flush=True)
 
 
 def database_size(store: CallStore, url: str) -> int:
@@ -163,49 +187,68 @@ def database_size(store: CallStore, url: str) -> int:
                    .scalar_one())
 
 
-def measure(url: str, calls: int, requests: int) -> dict[str, Any]:
-    store = prepared_store(url, calls)
+def started(port: int, tree: Path, url: str, recordings: Path
+            ) -> tuple[subprocess.Popen[bytes], httpx.Client]:
+    """The API served from `tree` (this checkout, or another one's bench/api_million.py)."""
+    server = subprocess.Popen([sys.executable, str(tree / "bench" / "api_million.py"), "serve",
+                               url, str(recordings), str(port)],
+                              env={**os.environ, "PYTHONPATH": str(tree)})
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60,
+                          headers={"Authorization": f"Bearer {TOKEN}"})
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if client.get("/health").status_code in (200, 503):
+                return server, client
+        except httpx.HTTPError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                sys.exit(f"the API from {tree} did not start")
+            time.sleep(0.2)
+
+
+def measure(url: str, calls: int, requests: int, rounds: int, download_only: bool = False,
+            against: Path | None = None) -> dict[str, Any]:
+    store = prepared_store(url, calls, analyze=not download_only)
     size = database_size(store, url)
     store.engine.dispose()
     recordings = WORK / "recordings"
     wav = recording_file(recordings)
-    port = free_port()
-    server = subprocess.Popen([sys.executable, __file__, "serve", url, str(recordings), str(port)],
-                              env={**os.environ, "PYTHONPATH": str(PROJECT)})
     results: dict[str, Any] = {"calls": calls, "database_bytes": size, "requests": requests}
+    servers = {"api": PROJECT} | ({"against": against} if against else {})
+    running = [started(free_port(), tree, url, recordings) for tree in servers.values()]
     try:
-        client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60,
-                              headers={"Authorization": f"Bearer {TOKEN}"})
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if client.get("/health").status_code in (200, 503):
-                    break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    sys.exit("the API did not start")
-                time.sleep(0.2)
-        search = {}
-        for name, params in search_cases(calls).items():
-            search[name] = summary(timed(partial(client.get, "/calls", params=params),
-                                         requests))
-            print(f"  GET /calls {name:<24} p50 {search[name]['p50']:8.1f} ms  "
-                  f"p95 {search[name]['p95']:8.1f} ms", flush=True)
-        results["search_ms"] = search
-        rng = random.Random(7)
-        results["record_ms"] = summary(timed(
-            lambda: client.get(f"/calls/{rng.randrange(1, calls + 1)}"), requests * 2))
-        print(f"  GET /calls/{{id}} p50 {results['record_ms']['p50']:.1f} ms  "
-              f"p95 {results['record_ms']['p95']:.1f} ms", flush=True)
+        clients = dict(zip(servers, (client for _, client in running), strict=True))
+        client = clients["api"]
+        if not download_only:
+            search_and_record(client, calls, requests, results)
         answered = client.get("/calls", params={"disposition": "answered", "limit": 1})
-        results["download"] = download_speed(client, answered.json()["items"][0]["id"], wav, 7)
-        d = results["download"]
-        print(f"  recording {d['file_mb']:.1f} MB: API {d['api_mb_s']:.0f} MB/s, "
-              f"file {d['raw_mb_s']:.0f} MB/s ({d['api_over_raw']:.0%})", flush=True)
+        with sendfile_server(wav) as port:
+            clients["ceiling"] = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60)
+            results["download"] = download_speed(clients, answered.json()["items"][0]["id"],
+                                                 wav, rounds)
+        if against:
+            results["download"]["against"] = str(against)
+        print_download(results["download"])
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for server, _ in running:
+            server.terminate()
+            server.wait(timeout=30)
     return results
+
+
+def search_and_record(client: httpx.Client, calls: int, requests: int,
+                      results: dict[str, Any]) -> None:
+    search = {}
+    for name, params in search_cases(calls).items():
+        search[name] = summary(timed(partial(client.get, "/calls", params=params), requests))
+        print(f"  GET /calls {name:<24} p50 {search[name]['p50']:8.1f} ms  "
+              f"p95 {search[name]['p95']:8.1f} ms", flush=True)
+    results["search_ms"] = search
+    rng = random.Random(7)
+    results["record_ms"] = summary(timed(
+        lambda: client.get(f"/calls/{rng.randrange(1, calls + 1)}"), requests * 2))
+    print(f"  GET /calls/{{id}} p50 {results['record_ms']['p50']:.1f} ms  "
+          f"p95 {results['record_ms']['p95']:.1f} ms", flush=True)
 
 
 def main() -> None:
@@ -217,19 +260,27 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--label", default="")
+    parser.add_argument("--rounds", type=int, default=7, help="downloads per server")
+    parser.add_argument("--download-only", action="store_true",
+                        help="only the recording download (a small database is enough)")
+    parser.add_argument("--against", type=Path, default=None,
+                        help="another checkout whose API is downloaded from too, interleaved")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     suffix = f"_{args.label}" if args.label else ""
     if args.postgres:
         with throwaway_cluster() as url:
-            results = measure(url, args.calls, args.requests)
+            results = measure(url, args.calls, args.requests, args.rounds,
+                              args.download_only, args.against)
         results["backend"] = "postgresql"
     else:
         url = f"sqlite:///{WORK}/api-{args.calls}.db"
-        results = measure(url, args.calls, args.requests)
+        results = measure(url, args.calls, args.requests, args.rounds,
+                          args.download_only, args.against)
         results["backend"] = "sqlite"
     print(f"  database {results['database_bytes'] / 1e6:.0f} MB")
-    section = f"api_{results['backend']}{suffix}"
+    kind = "download" if args.download_only else "api"
+    section = f"{kind}_{results['backend']}{suffix}"
     print(f"saved to {save_section(section, results)}")
 
 

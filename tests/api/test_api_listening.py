@@ -101,6 +101,10 @@ def test_a_listening_link_opens_one_recording_for_a_while(world: World) -> None:
         assert other.status_code == 401 and "another recording" in other.json()["message"]
         forged = client.get(f"/calls/{call}/recording", params={"listen": listen[:-2] + "AA"})
         assert forged.status_code == 401
+        for odd in ("0.\u0080", listen.split(".")[0] + ".é", "é.é"):  # not ASCII: 401, no 500
+            refused_odd = client.get(f"/calls/{call}/recording", params={"listen": odd})
+            assert refused_odd.status_code == 401, (odd, refused_odd.text)
+            assert refused_odd.json()["error_id"] == "auth.invalid"
         clock.advance(timedelta(seconds=world.settings.console.listen_link_seconds))
         late = client.get(url)
         assert late.status_code == 401 and "expired" in late.json()["message"]
