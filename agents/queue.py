@@ -50,8 +50,10 @@ class Member:
 
 
 class QueuePresence:
-    def __init__(self, ami: ActionSender) -> None:
-        self.ami = ami
+    def __init__(self, ami: ActionSender, astdb: ActionSender | None = None) -> None:
+        # `astdb`: the login that may originate (AstDB is written through the dialplan, see
+        # ivr.ami_actions.db_put); reads and queue pauses go on the bridge's own login.
+        self.ami, self.astdb = ami, astdb or ami
 
     async def apply(self, agent: str, stamped: Stamped) -> None:
         """The queue first (it decides the ringing), then the memory the dialplan reads.
@@ -64,7 +66,7 @@ class QueuePresence:
         await queue_pause(self.ami, QUEUE, interface(agent), is_paused, reason)
 
     async def remember(self, agent: str, stamped: Stamped) -> None:
-        await db_put(self.ami, FAMILY, agent, encode(stamped))
+        await db_put(self.astdb, FAMILY, agent, encode(stamped))
 
     async def members(self) -> dict[str, Member]:
         found = {}

@@ -68,6 +68,8 @@ def _int(value: Any) -> int | None:
 
 # The dialplan context of INVITEs from neither the carrier nor an agent (issue 13).
 UNKNOWN_SOURCES = "from-unknown"
+# The bridge's own AstDB writes (ivr.ami_actions.db_put): Local channels, no call to anyone.
+ASTDB_WRITES = "Local/s@hotline-astdb-put-"
 
 
 class CallTracker:
@@ -100,6 +102,8 @@ class CallTracker:
                 return None  # a call we are not following (started before we logged in)
             if event.get("Context") == UNKNOWN_SOURCES:
                 return None  # rejected unheard, counted by sipguard: no call to the hotline
+            if str(event.get("Channel", "")).startswith(ASTDB_WRITES):
+                return None
             state = self.calls[linkedid] = _CallState(CallRecord(linkedid, ts))
         handler = getattr(self, f"_on_{name}", None)
         if handler is not None:

@@ -83,7 +83,7 @@ class Bridge:
         self.breaches = BreachWatcher(desk, settings.tickets.webhook_url,
                                       ZoneInfo(settings.company.timezone))
         # R24: agents' sign-in, sign-out and pause, applied to the queue and kept on a trail.
-        presence_queue = QueuePresence(self.ami)
+        presence_queue = QueuePresence(self.ami, astdb=self.originate_ami)
         self.presence = PresencePlugin(
             PresenceDesk(settings, PresenceStore(store.sessions), clock, presence_queue),
             presence_queue)

@@ -141,12 +141,15 @@ async def hangup(ami: ActionSender, channel: str, cause: int = 16) -> None:
 
 
 async def db_put(ami: ActionSender, family: str, key: str, value: str) -> None:
-    """Writes AstDB family/key (kept by Asterisk across its restarts; the dialplan reads it
-    with ${DB(family/key)}). Through Setvar on the DB() function, not the DBPut action:
-    DBPut needs the `system` write class, which would also let the bridge's login read
-    pjsip.conf with GetConfig (issue 13); Setvar needs only `call`, and DB() is not one of
-    the functions AMI is kept from writing."""
-    await setvar(ami, f"DB({family}/{key})", value)
+    """Writes AstDB family/key through the dialplan: an Originate of
+    Local/s@hotline-astdb-put, which sets DB(family/key) and hangs up. Neither DBPut (the
+    `system` write class, which would also allow GetConfig of pjsip.conf) nor Setvar on DB()
+    (DB() is one of the functions AMI may not write) is open to a least-privilege login
+    (issue 13); Originate is, on the login made for it. Asynchronous: written within
+    milliseconds, and the families it may touch are the dialplan context's to decide."""
+    await originate(ami, "Local/s@hotline-astdb-put", application="NoOp", timeout_ms=5000,
+                    variables={"HOTLINE_DB_FAMILY": family, "HOTLINE_DB_KEY": key,
+                               "HOTLINE_DB_VALUE": value})
 
 
 async def db_tree(ami: ActionSender, family: str) -> dict[str, str]:
