@@ -109,6 +109,21 @@ def test_events_of_unknown_calls_are_ignored() -> None:
     assert not tracker.calls
 
 
+def test_the_bridges_own_astdb_writes_are_no_calls() -> None:
+    """Presence's AstDB writes are Local channels the bridge originates (ivr.ami_actions.db_put,
+    [hotline-astdb-put]): no call record for them, while a caller's call still gets one."""
+    tracker = CallTracker()
+    for half in ("1", "2"):
+        assert tracker.feed(ev("Newchannel", 0.0, uid=f"{L}{half}",
+                               Channel=f"Local/s@hotline-astdb-put-00000001;{half}",
+                               Context="hotline-astdb-put", Exten="s"), 0.0) is None
+    assert tracker.feed(ev("Hangup", 0.1), 0.0) is None
+    assert not tracker.calls
+    for e in caller_leg(1.0):
+        tracker.feed(e, 0.0)
+    assert L in tracker.calls
+
+
 def test_resync_adopts_live_calls_and_finishes_lost_ones() -> None:
     tracker = CallTracker()
     for e in caller_leg():
