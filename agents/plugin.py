@@ -124,9 +124,19 @@ class PresencePlugin:
                 if member.state != chosen.state:
                     log.warning("agent %s: the queue says %s, the agent chose %s; re-applied",
                                 agent, member.state.presence, chosen.state.presence)
-                    await self.queue.apply(agent, chosen)
-                elif in_asterisk is None or encode(in_asterisk) != encode(chosen):
-                    await self.queue.remember(agent, chosen)
+                    await self.queue.apply_queue(agent, chosen.state)
+                if in_asterisk is None or encode(in_asterisk) != encode(chosen):
+                    await self._remember(agent, chosen)
+
+    async def _remember(self, agent: str, chosen: Stamped) -> None:
+        """AstDB goes through the originate login, which may still be logging in again after
+        an Asterisk restart: the queue (what decides the ringing) is re-applied for every
+        agent all the same, and AstDB (kept on disk across restarts) is written at the next
+        login or change."""
+        try:
+            await self.queue.remember(agent, chosen)
+        except AmiError as e:
+            log.warning("agent %s: AstDB not written (%s); the queue is applied", agent, e)
 
     async def _chosen(self, agent: str, stored: Stamped | None,
                       in_asterisk: Stamped | None) -> Stamped | None:
