@@ -83,6 +83,53 @@ class CelLog:
         return calls
 
 
+PRUNE_BATCH = 5000  # rows per transaction: Asterisk's writer waits at most busy_timeout (1 s)
+
+
+def first_kept(path: Path, before: float, timeout: float = 2.0) -> tuple[int, int]:
+    """The first AcctId a prune at `before` keeps (past the last row when every row is older:
+    rows Asterisk appends meanwhile are newer and stay) and how many rows come before it."""
+    if not path.exists():
+        return 0, 0
+    with CelLog(path, timeout)._connect() as con:
+        if not _has_table(con):
+            return 0, 0
+        first = _first_row_at(con, before)
+        if first is None:
+            last = con.execute("SELECT MAX(AcctId) FROM cel").fetchone()[0]
+            first = 0 if last is None else int(last) + 1
+        count = con.execute("SELECT COUNT(*) FROM cel WHERE AcctId < ?", (first,)).fetchone()[0]
+        return first, int(count)
+
+
+def prune(path: Path, upto: int, timeout: float = 2.0) -> int:
+    """Deletes the rows before AcctId `upto`, in short transactions, while Asterisk keeps
+    appending. The one writer of this file besides Asterisk: the retention purge (R26:
+    callers' numbers are not kept longer than the policy says). Returns the rows removed."""
+    if not path.exists():
+        return 0
+    removed = 0
+    try:
+        con = sqlite3.connect(path, timeout=timeout)
+    except sqlite3.Error as e:
+        raise CelError(f"{path}: {e}") from e
+    try:
+        if not _has_table(con):
+            return 0
+        while True:
+            with con:  # one transaction per batch
+                cur = con.execute(
+                    "DELETE FROM cel WHERE AcctId IN (SELECT AcctId FROM cel WHERE AcctId < ? "
+                    f"ORDER BY AcctId LIMIT {PRUNE_BATCH})", (upto,))
+            removed += cur.rowcount
+            if cur.rowcount < PRUNE_BATCH:
+                return removed
+    except sqlite3.Error as e:
+        raise CelError(f"{path}: {e}") from e
+    finally:
+        con.close()
+
+
 def _has_table(con: sqlite3.Connection) -> bool:
     return con.execute("SELECT 1 FROM sqlite_master WHERE name = 'cel'").fetchone() is not None
 

@@ -17,6 +17,9 @@ class RetentionKind(enum.StrEnum):
     CALL_RECORDS = "call_records"  # the call record with its legs, and its recording
     TICKETS = "tickets"  # a closed ticket with its voicemail message
     AUDIT = "audit"  # entries of the access log
+    # Asterisk's Channel Event Log (the instance's log/master.db): callers' numbers and names,
+    # kept only as long as the reconcile pass needs them (issue 13, R26)
+    CHANNEL_EVENTS = "channel_events"
 
 
 def cutoff(now: datetime, days: int) -> datetime | None:
@@ -24,6 +27,20 @@ def cutoff(now: datetime, days: int) -> datetime | None:
     if days <= KEEP_FOREVER:
         return None
     return now - timedelta(days=days)
+
+
+def channel_events_days(channel_events: int, call_records: int) -> int:
+    """Asterisk's channel events hold the same callers' numbers as the call records: left at
+    0 they go with the call records (and are kept forever only if those are)."""
+    return channel_events if channel_events > KEEP_FOREVER else call_records
+
+
+def reconcile_lookback(lookback_seconds: float, call_records: int) -> float:
+    """How far back the reconcile pass may rebuild records: never past the call records'
+    retention, or it would bring back calls the purge removed (R26)."""
+    if call_records <= KEEP_FOREVER:
+        return lookback_seconds
+    return min(lookback_seconds, call_records * 86400.0)
 
 
 def purge_due(now_local: datetime, at: time, last_run: date | None) -> bool:

@@ -23,6 +23,7 @@ from calls.recovery import Recovery
 from calls.spool import Spool
 from domain.clock import Clock, system_clock
 from domain.qa_thresholds import AnalysisConfig
+from domain.retention import reconcile_lookback
 from hotline.retention import PurgeJob, Purger
 from ivr.agi_server import RoutingServer
 from ivr.ami import AmiClient
@@ -60,9 +61,11 @@ class Bridge:
             AnalysisConfig.from_mapping(settings.analysis.model_dump()))
         self.keeper = CallKeeper(store, Spool(Path(settings.storage.spool_dir).resolve()),
                                  finaliser, RETRY_SECONDS, settings.storage.min_free_mb)
-        # issue 13: calls that ended while the bridge was down, rebuilt from Asterisk's CEL.
+        # issue 13: calls that ended while the bridge was down, rebuilt from Asterisk's CEL
+        # (never older than the call records' retention: a purged call stays purged).
         self.recovery = Recovery(CelLog(instance.cel), store, self.keeper, instance.monitor,
-                                 settings.reconcile.lookback_hours * 3600,
+                                 reconcile_lookback(settings.reconcile.lookback_hours * 3600,
+                                                    settings.retention.call_records),
                                  settings.reconcile.grace_seconds)
         self.calls = CallsPlugin(self.keeper, self.ami, recovery=self.recovery)
         self.calls.attach(self.events)
@@ -96,7 +99,8 @@ class Bridge:
         self.sip_guard.attach(self.events)
         # Issue 13 item 6: the daily retention purge, on the one clock.
         self.retention = PurgeJob(
-            Purger(store, Path(settings.storage.recordings_dir), settings.retention), clock,
+            Purger(store, Path(settings.storage.recordings_dir), settings.retention,
+                   instance.cel), clock,
             ZoneInfo(settings.company.timezone))
         # R18: supervisors listening in; the API's /live-sessions acts through it.
         self.live = LiveListening(self.ami, LiveSessionStore(store.sessions), clock,

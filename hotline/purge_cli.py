@@ -16,6 +16,7 @@ from callrecords.store import CallStore
 from domain.clock import system_clock
 from domain.retention import RetentionKind
 from hotline.retention import PurgePlan, Purger
+from pbx.layout import Instance
 from settings import ConfigError, load_settings
 
 SHOWN = 20  # ids printed per kind; the access log keeps them all
@@ -24,13 +25,13 @@ SHOWN = 20  # ids printed per kind; the access log keeps them all
 def _line(plan: PurgePlan, kind: RetentionKind, days: int, zone: ZoneInfo) -> str:
     before = plan.cutoffs[kind]
     if before is None:
-        return f"{kind.value:<13} kept forever"
+        return f"{kind.value:<14} kept forever"
     ids = plan.ids.get(kind, [])
     what = "entries" if kind == RetentionKind.AUDIT else (
         "tickets" if kind == RetentionKind.TICKETS else "calls")
     shown = ", ".join(map(str, ids[:SHOWN])) + (", ..." if len(ids) > SHOWN else "")
     when = before.astimezone(zone).isoformat(timespec="minutes")
-    return (f"{kind.value:<13} {days} days, before {when}: {len(ids)}"
+    return (f"{kind.value:<14} {days} days, before {when}: {plan.counts[kind.value]}"
             + (f" ({what} {shown})" if ids else ""))
 
 
@@ -52,7 +53,8 @@ def purge(config: Annotated[Path | None, typer.Option(
               "--dry-run", help="show what would be removed now; remove nothing")] = False,
           ) -> None:
     """Remove what [retention] says has expired (recordings, call records, closed tickets,
-    access log entries), except what an open ticket or a draft QA review holds."""
+    access log entries, Asterisk's channel events), except what an open ticket or a draft QA
+    review holds."""
     try:
         settings = load_settings(config)
     except ConfigError as e:
@@ -61,8 +63,9 @@ def purge(config: Annotated[Path | None, typer.Option(
     zone = ZoneInfo(settings.company.timezone)
     store = CallStore(settings.storage.database_url)
     store.migrate()
-    purger = Purger(store, Path(settings.storage.recordings_dir), settings.retention)
-    days = {k: int(getattr(settings.retention, k.value)) for k in RetentionKind}
+    purger = Purger(store, Path(settings.storage.recordings_dir), settings.retention,
+                    Instance.of(settings).cel)
+    days = {k: purger.days(k) for k in RetentionKind}
     if not purger.enabled:
         typer.echo("nothing to purge: every [retention] kind is kept forever (0 days)")
         return

@@ -27,8 +27,9 @@ from audit.models import AuditEntry
 from audit.store import Access, AuditFilter, AuditLog
 from callrecords.models import Call, CallLeg
 from callrecords.store import CallStore
+from calls.cel import CelError, first_kept, prune
 from domain.clock import Clock
-from domain.retention import RetentionKind, cutoff, purge_due
+from domain.retention import RetentionKind, channel_events_days, cutoff, purge_due
 from domain.status import ReviewStatus, TicketStatus
 from qa.models import QaReview
 from settings.schema import Retention
@@ -50,10 +51,15 @@ class PurgePlan:
     cutoffs: dict[RetentionKind, datetime | None]
     ids: dict[RetentionKind, list[int]] = field(default_factory=dict)
     held: dict[str, list[int]] = field(default_factory=dict)  # reason -> call ids
+    # Asterisk's channel events go by row range, not by id list (a call has ~20 rows):
+    # the rows before AcctId `events_upto`, `events` of them
+    events_upto: int = 0
+    events: int = 0
 
     @property
     def counts(self) -> dict[str, int]:
-        return {kind.value: len(self.ids.get(kind, [])) for kind in RetentionKind}
+        return {kind.value: (self.events if kind == RetentionKind.CHANNEL_EVENTS
+                             else len(self.ids.get(kind, []))) for kind in RetentionKind}
 
     def detail(self) -> dict[str, Any]:
         """The access log's record of this purge."""
@@ -72,18 +78,25 @@ def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
 
 
 class Purger:
-    def __init__(self, store: CallStore, recordings_dir: Path, policy: Retention) -> None:
+    def __init__(self, store: CallStore, recordings_dir: Path, policy: Retention,
+                 channel_events: Path | None = None) -> None:
         self.sessions = store.sessions
         self.recordings = recordings_dir.resolve()
         self.policy = policy
+        self.channel_events = channel_events  # the instance's CEL file (log/master.db)
         self.audit = AuditLog(store.sessions)
+
+    def days(self, kind: RetentionKind) -> int:
+        if kind == RetentionKind.CHANNEL_EVENTS:
+            return channel_events_days(self.policy.channel_events, self.policy.call_records)
+        return int(getattr(self.policy, kind.value))
 
     @property
     def enabled(self) -> bool:
-        return any(getattr(self.policy, k.value) > 0 for k in RetentionKind)
+        return any(self.days(k) > 0 for k in RetentionKind)
 
     def plan(self, now: datetime) -> PurgePlan:
-        cutoffs = {k: cutoff(now, getattr(self.policy, k.value)) for k in RetentionKind}
+        cutoffs = {k: cutoff(now, self.days(k)) for k in RetentionKind}
         plan = PurgePlan(now, cutoffs)
         with self.sessions() as s:
             held = self._held(s, plan)
@@ -96,6 +109,10 @@ class Purger:
             plan.ids[RetentionKind.TICKETS] = self._tickets_before(
                 s, cutoffs[RetentionKind.TICKETS])
             plan.ids[RetentionKind.AUDIT] = self._audit_before(s, cutoffs[RetentionKind.AUDIT])
+        events_before = cutoffs[RetentionKind.CHANNEL_EVENTS]
+        if events_before is not None and self.channel_events is not None:
+            plan.events_upto, plan.events = first_kept(self.channel_events,
+                                                       events_before.timestamp())
         return plan
 
     def _held(self, s: Session, plan: PurgePlan) -> set[int]:
@@ -168,11 +185,22 @@ class Purger:
             for chunk in _chunks(audit_ids):
                 s.execute(delete(AuditEntry).where(AuditEntry.id.in_(chunk)))
         done.ids[RetentionKind.AUDIT] = list(audit_ids)
+        done.events_upto = plan.events_upto
+        done.events = self._purge_channel_events(plan)
         detail = {**done.detail(), **({"by": by} if by else {})}
         self.audit.record(Access(ACTION, "retention", 200, client=client, detail=detail),
                           at=plan.now)
         log.info("retention purge: removed %s", done.counts)
         return done
+
+    def _purge_channel_events(self, plan: PurgePlan) -> int:
+        if not plan.events or self.channel_events is None:
+            return 0
+        try:
+            return prune(self.channel_events, plan.events_upto)
+        except CelError as e:  # Asterisk held the file too long: the next purge goes on
+            log.error("retention: channel events could not be pruned: %s", e)
+            return 0
 
     def _paths(self, model: type[Call] | type[Ticket], column: Any, ids: Sequence[int]
                ) -> dict[int, str | None]:

@@ -464,6 +464,7 @@ class Retention(_Section):
     call_records: int = Field(0, ge=0, le=36500)
     tickets: int = Field(0, ge=0, le=36500)
     audit: int = Field(0, ge=0, le=36500)
+    channel_events: int = Field(0, ge=0, le=36500)
     purge_at: str = Field("03:30", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
 
@@ -512,6 +513,20 @@ class Settings(_Section):
     privacy: Privacy = Privacy()
     retention: Retention = Retention()
     supervisors: list[Supervisor] = []
+
+    @model_validator(mode="after")
+    def _events_outlive_reconcile(self) -> Settings:
+        # The reconcile pass rebuilds lost records from the channel events of the last
+        # lookback_hours: pruning them sooner would lose exactly what it needs (issue 13).
+        days = self.retention.channel_events
+        if days and days * 24 < self.reconcile.lookback_hours:
+            raise ValidationError.from_exception_data("Settings", [InitErrorDetails(
+                type=PydanticCustomError(
+                    "value_error", "{days} days is shorter than reconcile.lookback_hours "
+                    "({hours} h), whose pass reads these events",
+                    {"days": days, "hours": f"{self.reconcile.lookback_hours:g}"}),
+                loc=("retention", "channel_events"), input=days)])
+        return self
 
     @model_validator(mode="after")
     def _unique_agents(self) -> Settings:

@@ -5,6 +5,8 @@ every purge is in the access log, the daily job runs once a day at purge_at, and
 
 from __future__ import annotations
 
+import re
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,8 +22,9 @@ from audit.store import Access, AuditFilter, AuditLog
 from callrecords.models import CallLeg
 from callrecords.record import CallRecord, Leg
 from callrecords.store import CallStore
+from calls.cel import COLUMNS
 from domain.clock import ManualClock
-from domain.retention import RetentionKind
+from domain.retention import RetentionKind, reconcile_lookback
 from domain.status import Disposition, ReviewStatus, TicketStatus
 from hotline.cli import app
 from hotline.retention import ACTION, PurgeJob, Purger
@@ -46,8 +49,8 @@ class World:
     tickets: dict[str, int]
     env: dict[str, str]
 
-    def purger(self) -> Purger:
-        return Purger(self.store, self.recordings, self.settings.retention)
+    def purger(self, channel_events: Path | None = None) -> Purger:
+        return Purger(self.store, self.recordings, self.settings.retention, channel_events)
 
     def wav(self, name: str) -> Path:
         return self.recordings / "2026" / f"{name}.wav"
@@ -148,7 +151,7 @@ def test_expired_recordings_go_and_held_ones_stay(tmp_path: Path) -> None:
                          "draft_review": [c["old_draft_review"]]}
     [entry] = world.audit_entries()
     assert entry.detail["removed"] == {"recordings": 4, "call_records": 0, "tickets": 0,
-                                       "audit": 0}
+                                       "audit": 0, "channel_events": 0}
     assert entry.detail["ids"]["recordings"] == gone
     assert entry.client == "service" and entry.status == 200
 
@@ -192,7 +195,8 @@ def test_old_access_log_entries_go_and_the_purge_is_logged(tmp_path: Path) -> No
 def test_dry_run_plan_removes_nothing(tmp_path: Path) -> None:
     world = build(tmp_path, recordings=1, call_records=1, tickets=1, audit=1)
     plan = world.purger().plan(NOW)
-    assert plan.counts == {"recordings": 0, "call_records": 5, "tickets": 2, "audit": 2}
+    assert plan.counts == {"recordings": 0, "call_records": 5, "tickets": 2, "audit": 2,
+                           "channel_events": 0}
     assert all(world.wav(n).exists() for n in world.calls)
     assert world.audit_entries() == []
 
@@ -237,7 +241,7 @@ def test_hotline_purge_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     dry = runner.invoke(app, ["purge", "--dry-run"])
     assert dry.exit_code == 0, dry.output
     assert "dry run, nothing removed" in dry.stdout
-    assert "recordings    1 days" in dry.stdout and ": 5 (calls " in dry.stdout
+    assert re.search(r"^recordings +1 days", dry.stdout, re.M) and ": 5 (calls " in dry.stdout
     assert "kept, open ticket: 1 calls" in dry.stdout
     assert all(world.wav(n).exists() for n in world.calls)
     real = runner.invoke(app, ["purge"])
@@ -257,3 +261,73 @@ def test_hotline_purge_with_nothing_configured(tmp_path: Path,
         monkeypatch.setenv(key, value)
     result = CliRunner().invoke(app, ["purge", "--dry-run"])
     assert result.exit_code == 0 and "kept forever" in result.stdout
+
+
+# -- Asterisk's channel event log (R26: callers' numbers go with the policy) ------------------
+def _channel_events(path: Path, ages_days: list[float]) -> None:
+    """A CEL file as cel_sqlite3_custom writes it (dialplan/cel_sqlite3_custom.conf.j2): one
+    row per event, eventtime in epoch seconds, the caller's number in cid_num."""
+    con = sqlite3.connect(path)
+    con.execute(f"CREATE TABLE cel (AcctId INTEGER PRIMARY KEY, {', '.join(COLUMNS[1:])})")
+    for age in sorted(ages_days, reverse=True):  # appended in time order, as Asterisk does
+        con.execute("INSERT INTO cel (eventtype, eventtime, cid_num, linkedid) "
+                    "VALUES ('CHAN_START', ?, '13800000001', ?)",
+                    (f"{days_ago(age).timestamp():.6f}", f"{age}"))
+    con.commit()
+    con.close()
+
+
+def _event_ages(path: Path) -> list[float]:
+    con = sqlite3.connect(path)
+    try:
+        return sorted(float(r[0]) for r in con.execute("SELECT linkedid FROM cel"))
+    finally:
+        con.close()
+
+
+def test_channel_events_older_than_the_policy_go(tmp_path: Path) -> None:
+    world = build(tmp_path, channel_events=100)
+    cel = tmp_path / "master.db"
+    _channel_events(cel, [400, 200, 150, 100.5, 99.5, 5, 0.1])
+    plan = world.purger(cel).plan(NOW)
+    assert plan.counts["channel_events"] == 4
+    assert _event_ages(cel) == [0.1, 5, 99.5, 100.5, 150, 200, 400]  # a plan removes nothing
+    done = world.purger(cel).apply(plan)
+    assert done.counts["channel_events"] == 4
+    assert _event_ages(cel) == [0.1, 5, 99.5]
+    [entry] = world.audit_entries()
+    assert entry.detail["removed"]["channel_events"] == 4
+    assert entry.detail["cutoffs"]["channel_events"] is not None
+    assert all(world.wav(n).exists() for n in world.calls)  # nothing else was configured
+
+
+def test_channel_events_left_at_0_go_with_the_call_records(tmp_path: Path) -> None:
+    world = build(tmp_path, call_records=365)
+    cel = tmp_path / "master.db"
+    _channel_events(cel, [500, 400, 300, 1])
+    done = world.purger(cel).apply(world.purger(cel).plan(NOW))
+    assert done.counts["channel_events"] == 2 and _event_ages(cel) == [1, 300]
+    assert done.counts["call_records"] == 3
+
+
+def test_every_channel_event_older_is_removed_in_batches(tmp_path: Path) -> None:
+    world = build(tmp_path, channel_events=30)
+    cel = tmp_path / "master.db"
+    _channel_events(cel, [40 + i / 1000 for i in range(12_001)])  # > two prune batches
+    done = world.purger(cel).apply(world.purger(cel).plan(NOW))
+    assert done.counts["channel_events"] == 12_001 and _event_ages(cel) == []
+    missing = world.purger(tmp_path / "none.db")  # Asterisk has logged nothing yet
+    assert missing.apply(missing.plan(NOW)).counts["channel_events"] == 0
+
+
+def test_channel_events_must_outlive_the_reconcile_lookback(tmp_path: Path) -> None:
+    from settings import ConfigError
+    with pytest.raises(ConfigError, match=r"retention\.channel_events"):
+        _settings(tmp_path, channel_events=2)  # 48 h < the 72 h lookback
+    assert _settings(tmp_path, channel_events=3)[0].retention.channel_events == 3
+
+
+def test_the_reconcile_pass_never_rebuilds_a_purged_call() -> None:
+    assert reconcile_lookback(72 * 3600, 0) == 72 * 3600  # records kept forever
+    assert reconcile_lookback(72 * 3600, 1) == 86400  # a day's records: a day back
+    assert reconcile_lookback(72 * 3600, 30) == 72 * 3600
