@@ -181,7 +181,7 @@ async def serve(settings: Settings, clock: Clock = system_clock,
     if not external_asterisk:
         asterisk.start()
     bridge: Bridge | None = None
-    supervising: asyncio.Task[None] | None = None
+    supervisor: AsteriskSupervisor | None = None
     try:
         booted = await asterisk.wait_booted(timeout=120 if external_asterisk else 15)
         progress(f"Asterisk up in {booted:.2f} s (SIP {settings.sip.bind}, "
@@ -193,14 +193,14 @@ async def serve(settings: Settings, clock: Clock = system_clock,
         if not external_asterisk:
             # issue 13: an Asterisk that dies is restarted; the bridge logs in again and
             # resyncs by itself.
-            supervisor = AsteriskSupervisor(
+            watchdog = supervisor = AsteriskSupervisor(
                 asterisk, settings.watchdog.check_seconds, settings.watchdog.restart_delay,
                 settings.watchdog.restart_delay_max)
-            supervising = asyncio.create_task(supervisor.run(), name="asterisk-supervisor")
+            supervisor.start()
             running = bridge
 
             def health() -> dict[str, Any]:
-                return {**running.health(), **supervisor.health()}
+                return {**running.health(), **watchdog.health()}
         host, _, port = settings.api.bind.rpartition(":")
         app = create_app(settings, store, health=health, clock=clock)
         app.state.ticket_callbacks = bridge.callbacks  # POST /tickets/{id}/callbacks originates
@@ -224,9 +224,8 @@ async def serve(settings: Settings, clock: Clock = system_clock,
             raise ServiceError(f"the API could not start on {settings.api.bind}")
     finally:
         progress("stopping ...")
-        if supervising is not None:  # before Asterisk is stopped on purpose
-            supervising.cancel()
-            await asyncio.wait({supervising}, timeout=5)
+        if supervisor is not None:  # before Asterisk is stopped on purpose
+            await supervisor.stop()
         if bridge is not None:
             await bridge.stop()
         if not external_asterisk:

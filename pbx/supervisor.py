@@ -31,22 +31,45 @@ class AsteriskSupervisor:
         self.restarts = 0  # successful restarts since start
         self.failed_restarts = 0
         self.last_down_seconds: float | None = None  # how long the last outage lasted
+        self._task: asyncio.Task[None] | None = None
+        self._restarting: asyncio.Future[None] | None = None
+        self._stopping = False
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self.run(),
+                                                            name="asterisk-supervisor")
+
+    async def stop(self, timeout: float = 5.0) -> None:
+        """Stops watching, before Asterisk is stopped on purpose. A restart already under way
+        runs in a thread that cannot be cancelled: it is waited for, so the Asterisk it
+        starts is there to be stopped, not left running after the service has gone."""
+        self._stopping = True
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.wait({self._task}, timeout=timeout)
+        if self._restarting is not None and not self._restarting.done():
+            await asyncio.wait({self._restarting}, timeout=timeout)
 
     async def run(self) -> None:
-        """Watches until cancelled (on stop, before Asterisk is stopped on purpose)."""
+        """Watches until stopped (or cancelled)."""
         delay = self.restart_delay
         down_since: float | None = None
-        while True:
+        while not self._stopping:
             await asyncio.sleep(self.check_seconds)
-            if await asyncio.to_thread(self.asterisk.alive):
+            alive = await asyncio.to_thread(self.asterisk.alive)
+            if alive or self._stopping:
                 continue
             if down_since is None:
                 down_since = self.clock()
                 log.error("Asterisk (instance %s) is not running; restarting it in %.1f s",
                           self.asterisk.instance.name, delay)
             await asyncio.sleep(delay)
+            if self._stopping:
+                return
             try:
-                await asyncio.to_thread(self.asterisk.restart_dead)
+                self._restarting = asyncio.ensure_future(
+                    asyncio.to_thread(self.asterisk.restart_dead))
+                await asyncio.shield(self._restarting)
                 booted = await self.asterisk.wait_booted(timeout=self.boot_timeout)
             except (AsteriskError, OSError) as e:
                 self.failed_restarts += 1

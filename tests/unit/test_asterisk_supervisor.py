@@ -95,3 +95,34 @@ async def test_a_live_asterisk_is_left_alone() -> None:
     supervisor, sleeps = await _supervise(fake, enough)
     assert fake.restarted == 0 and supervisor.restarts == 0
     assert set(sleeps) == {0.5}
+
+
+async def test_stopping_waits_for_a_restart_under_way() -> None:
+    """`hotline up` stops the watchdog before it stops Asterisk: a restart already started
+    (in a thread, which a cancel cannot stop) is waited for, so the Asterisk it starts is
+    the one the service then stops, and no new restart begins after stop()."""
+    import threading
+
+    fake = FakeAsterisk([True, True])
+    fake.running = False
+    in_restart, release = threading.Event(), threading.Event()
+
+    def slow_restart() -> None:
+        in_restart.set()
+        release.wait(5)
+        fake.restarted += 1
+
+    fake.restart_dead = slow_restart  # type: ignore[method-assign]
+    supervisor = AsteriskSupervisor(fake, check_seconds=0.01, restart_delay=0,  # type: ignore[arg-type]
+                                    restart_delay_max=1)
+    supervisor.start()
+    assert await asyncio.to_thread(in_restart.wait, 5)
+    stopping = asyncio.get_running_loop().create_task(supervisor.stop())
+    await asyncio.sleep(0.05)
+    assert not stopping.done()  # still waiting for the restart's thread
+    release.set()
+    await asyncio.wait_for(stopping, 5)
+    assert fake.restarted == 1
+    fake.running = False  # dies again after stop(): nobody restarts it now
+    await asyncio.sleep(0.1)
+    assert fake.restarted == 1
