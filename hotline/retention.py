@@ -12,7 +12,6 @@ closed."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from calls.cel import CelError, first_kept, prune
 from domain.clock import Clock
 from domain.retention import RetentionKind, channel_events_days, cutoff, purge_due
 from domain.status import ReviewStatus, TicketStatus
+from jobs.periodic import PeriodicJob
 from qa.models import QaReview
 from settings.schema import Retention
 from tickets.models import BreachNotice, Ticket
@@ -258,7 +258,8 @@ class PurgeJob:
         self.at = time(int(hour), int(minute))
         self._last: date | None = None
         self._loaded = False
-        self._task: asyncio.Task[None] | None = None
+        self._job = PeriodicJob("retention-purge", lambda: asyncio.to_thread(self.tick),
+                                interval, "the retention purge failed")
 
     def tick(self) -> PurgePlan | None:
         """What was removed now, or None when no purge was due."""
@@ -273,19 +274,8 @@ class PurgeJob:
         self._last = now.astimezone(self.tz).date()
         return done
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                await asyncio.to_thread(self.tick)
-            except Exception:
-                log.exception("the retention purge failed; retrying later")
-            await asyncio.sleep(self.interval)
-
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run())
+        self._job.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._job.stop()

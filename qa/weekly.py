@@ -5,7 +5,6 @@ it is, so a test moves a ManualClock to Monday and calls `tick()`."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import cache
@@ -16,6 +15,7 @@ import jinja2
 
 from domain.clock import Clock
 from domain.status import ReportStatus
+from jobs.periodic import PeriodicJob
 from qa.errors import ReportConfirmed
 from qa.models import QaReview, QaWeeklyReport
 from qa.report import ReviewFacts, build_report, previous_week, week_bounds
@@ -100,7 +100,8 @@ class WeeklyDrafter:
 
     def __init__(self, store: QaStore, clock: Clock, tz: tzinfo, interval: float = 300) -> None:
         self.store, self.clock, self.tz, self.interval = store, clock, tz, interval
-        self._task: asyncio.Task[None] | None = None
+        self._job = PeriodicJob("weekly-qa-report", lambda: asyncio.to_thread(self.tick),
+                                interval, "drafting the weekly QA report failed")
 
     def tick(self) -> str | None:
         """The week drafted now, or None. Any day of the week drafts a missing report of the
@@ -113,20 +114,9 @@ class WeeklyDrafter:
         log.info("weekly QA report %s drafted", week)
         return week
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                await asyncio.to_thread(self.tick)
-            except Exception:
-                log.exception("drafting the weekly QA report failed; retrying later")
-            await asyncio.sleep(self.interval)
-
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run())
+        self._job.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._job.stop()
 

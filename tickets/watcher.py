@@ -18,6 +18,7 @@ from datetime import timedelta, tzinfo
 
 import httpx
 
+from jobs.periodic import PeriodicJob
 from tickets.desk import TicketDesk
 from tickets.models import BreachNotice
 from tickets.store import utc
@@ -42,27 +43,18 @@ class BreachWatcher:
         self.desk, self.webhook_url, self.timezone = desk, webhook_url, timezone
         self.interval = interval
         self.delivered = 0
-        self._task: asyncio.Task[None] | None = None
+        self._job = PeriodicJob("ticket-breaches", self.tick, interval,
+                                "breach watcher round failed")
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self.run(), name="ticket-breaches")
+        self._job.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.wait({self._task}, timeout=10)
+        await self._job.stop()
 
     @property
     def running(self) -> bool:
-        return self._task is not None and not self._task.done()
-
-    async def run(self) -> None:
-        while True:
-            try:
-                await self.tick()
-            except Exception:  # the database may be down: try again next round
-                log.exception("breach watcher round failed")
-            await asyncio.sleep(self.interval)
+        return self._job.running
 
     async def tick(self) -> int:
         """One round: mark what is due, deliver what waits. Returns the number delivered."""
