@@ -18,8 +18,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.console.seed import place_dead_air_call
+from tests.console.seed import CALL
 from tests.telephony.conftest import Hotline, running_hotline
+from tests.telephony.dead_air import place_dead_air_call
 
 ARTIFACTS = Path(__file__).with_name("artifacts")
 CHROMIUM = "/usr/bin/chromium"
@@ -46,7 +47,7 @@ def hotline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
 @pytest.fixture(scope="module")
 def seeded(hotline: Hotline, tmp_path_factory: pytest.TempPathFactory
            ) -> Iterator[Seeded]:
-    record = place_dead_air_call(hotline, tmp_path_factory.mktemp("console-call"))
+    record = place_dead_air_call(hotline, tmp_path_factory.mktemp("console-call"), CALL)
     spans = (record["qa_flags"] or {}).get("dead_air") or []
     assert spans, record["qa_flags"]
     base = f"http://{hotline.settings.api.bind}"

@@ -5,74 +5,23 @@ recording itself is silent on both channels."""
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import time
 from pathlib import Path
 
-import numpy as np
 import pytest
-import soundfile as sf
 
-from callsim import AgentPhone, place_call
-from domain.policy import CLOCK_HEADER
 from tests.telephony import audio
-from tests.telephony.conftest import WORKING_HOURS, Hotline, wait_member_reachable
-from tests.telephony.ports import free_port
+from tests.telephony.conftest import Hotline
+from tests.telephony.dead_air import DeadAirCall, place_dead_air_call
 
 pytestmark = pytest.mark.asterisk
 
-RATE = 8000
-SPEECH_BEFORE, GAP, SPEECH_AFTER = 14.0, 10.0, 16.0  # seconds of the caller's stream
-
-
-def _speech(folder: Path) -> np.ndarray:
-    wav, narrow = folder / "speech.wav", folder / "speech-8k.wav"
-    subprocess.run(["espeak-ng", "-v", "cmn", "-s", "170", "-w", str(wav),
-                    "您好，我想查询一下我的账户余额，还有上个月的账单明细，请您帮我看一下"],
-                   check=True, capture_output=True, timeout=60)
-    subprocess.run(["sox", str(wav), "-r", str(RATE), "-c", "1", str(narrow)],
-                   check=True, capture_output=True, timeout=60)
-    data, _ = sf.read(str(narrow), dtype="float64")
-    return np.asarray(data)
-
-
-def _fill(speech: np.ndarray, seconds: float) -> np.ndarray:
-    n = int(seconds * RATE)
-    return np.tile(speech, n // len(speech) + 1)[:n]
-
-
-def _ulaw(path: Path, samples: np.ndarray) -> Path:
-    """Raw u-law, what SIPp's rtp_stream sends as is."""
-    sf.write(str(path), samples, RATE, format="RAW", subtype="ULAW")
-    return path
+CALL = DeadAirCall("13900000077", speech_before=14.0, gap=10.0, speech_after=6.0,
+                   agent_ip="127.0.0.71")
+SPEECH_BEFORE, GAP = CALL.speech_before, CALL.gap
 
 
 def test_prefill_evidence_covers_a_long_silence(hotline: Hotline, tmp_path: Path) -> None:
-    speech = _speech(tmp_path)
-    caller_audio = _ulaw(tmp_path / "caller.ul", np.concatenate([
-        _fill(speech, SPEECH_BEFORE), np.zeros(int(GAP * RATE)), _fill(speech, SPEECH_AFTER)]))
-    silent = _ulaw(tmp_path / "agent.ul", np.zeros(120 * RATE))
-    agent = hotline.settings.agent("1001")
-    assert agent is not None
-    # Not the suite's usual 127.0.0.21: SIPp's media port is fixed per address, and other
-    # suites on this machine may be using that one right now.
-    ip = "127.0.0.71"
-    phone = AgentPhone(hotline.sip, "1001", agent.password, ip, silent,
-                       port=free_port(socket.SOCK_DGRAM, ip)).start()
-    try:
-        wait_member_reachable(hotline, "1001")
-        assert phone.proc is not None and phone.proc.poll() is None, phone.proc
-        since = time.time()
-        result = place_call(hotline.sip, hotline.settings.hotline.number, "13900000077",
-                            caller_audio, 30, local_ip=hotline.settings.sip.trunk_hosts[0],
-                            headers={CLOCK_HEADER: WORKING_HOURS})
-        assert result.completed, result.output
-        record = hotline.api.wait_record("13900000077", since)
-    finally:
-        phone.stop()
-    assert record["agent"] == "1001" and record["recording"] is not None, {
-        k: record[k] for k in ("route", "disposition", "ring_attempts", "talk_seconds")}
+    record = place_dead_air_call(hotline, tmp_path, CALL)
 
     response = hotline.api.client.get("/qa/reviews/prefill",
                                       params={"call_id": record["id"], "form": "r23"})
