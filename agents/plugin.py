@@ -35,9 +35,12 @@ class PresencePlugin:
     MEMBER_EVENTS = ("QueueMemberStatus", "QueueMemberPause", "AgentCalled", "AgentConnect",
                      "AgentComplete", "AgentRingNoAnswer", "AgentDump")
 
-    def __init__(self, desk: PresenceDesk, queue: QueuePresence) -> None:
+    def __init__(self, desk: PresenceDesk, queue: QueuePresence,
+                 retry_seconds: float = 1.0, retry_for: float = 60.0) -> None:
         self.desk, self.queue = desk, queue
         self.synced = False  # the last reconcile completed
+        self.retry_seconds, self.retry_for = retry_seconds, retry_for
+        self._login = 0  # logins seen: a pass still retrying gives way to a newer login's
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def attach(self, events: EventDispatcher) -> None:
@@ -93,25 +96,41 @@ class PresencePlugin:
             live.status, live.call = _FREE, None
 
     async def reconcile(self) -> None:
-        """After every (re)login; a failure leaves `synced` False until the next login."""
+        """After every (re)login. Asterisk takes AMI logins before it has loaded its queue (an
+        Asterisk restart): a pass that finds configured agents missing from the queue, or that
+        Asterisk refuses, is tried again every `retry_seconds` for up to `retry_for`; `synced`
+        stays False until a pass is complete. Seen once in CI: the first pass after a restart
+        found no queue, and agent 1002 stayed paused without its reason."""
+        self._login += 1
+        login = self._login
         self.synced = False
-        try:
-            await self._reconcile()
-        except AmiError as e:
-            log.warning("presence not reconciled with Asterisk: %s", e)
-            return
-        self.synced = True
+        deadline = asyncio.get_running_loop().time() + self.retry_for
+        while login == self._login:
+            try:
+                missing = await self._reconcile()
+            except AmiError as e:
+                missing = [f"({e})"]
+            if not missing:
+                self.synced = True
+                return
+            if asyncio.get_running_loop().time() >= deadline:
+                log.error("presence not reconciled with Asterisk: agents %s are not members "
+                          "of the queue: is Asterisk's configuration rendered from these "
+                          "settings?", ", ".join(missing))
+                return
+            await asyncio.sleep(self.retry_seconds)
 
-    async def _reconcile(self) -> None:
+    async def _reconcile(self) -> list[str]:
+        """One pass; the configured agents the queue does not have (none: complete)."""
         members = await self.queue.members()
         remembered = await self.queue.remembered()
+        missing = []
         async with self.desk.lock:
             stored = await asyncio.to_thread(self.desk.reload)
             for agent in self.desk.names:
                 member = members.get(agent)
                 if member is None:
-                    log.error("agent %s is not a member of the queue: is Asterisk's "
-                              "configuration rendered from these settings?", agent)
+                    missing.append(agent)
                     continue
                 self.desk.live[agent] = Live(member.status)
                 in_asterisk = remembered.get(agent)
@@ -127,6 +146,7 @@ class PresencePlugin:
                     await self.queue.apply_queue(agent, chosen.state)
                 if in_asterisk is None or encode(in_asterisk) != encode(chosen):
                     await self._remember(agent, chosen)
+        return missing
 
     async def _remember(self, agent: str, chosen: Stamped) -> None:
         """AstDB goes through the originate login, which may still be logging in again after

@@ -101,7 +101,8 @@ def _translate(r: _Reading, row: Row) -> list[Event]:
         r.channels[uid] = channel
         r.started[uid] = _time(row)
         return [{**r.base(row, "Newchannel"), "CallerIDNum": row.get("cid_num", ""),
-                 "CallerIDName": row.get("cid_name", ""), "Exten": row.get("exten", "")}]
+                 "CallerIDName": row.get("cid_name", ""), "Exten": row.get("exten", ""),
+                 "Context": row.get("context", "")}]
     if kind == "ANSWER":
         return _answer(r, row, uid, channel)
     if kind == "HANGUP":

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from callrecords.record import CallRecord, Leg
 from domain.status import Decider, Direction, Disposition, HangupBy, Route
+from ivr.ami_actions import ASTDB_PUT_CHANNEL, LIVE_CHANNEL_PREFIX
 
 Event = Mapping[str, Any]
 _Word = TypeVar("_Word", bound=StrEnum)
@@ -41,6 +42,7 @@ class _CallState:
     soft_causes: dict[str, int] = field(default_factory=dict)  # uniqueid -> Q.850 cause
     held: set[str] = field(default_factory=set)  # uniqueids on hold now (issue 8, R9)
     hold_started: float | None = None  # when the caller went on hold (None: not on hold)
+    no_call: bool = False  # the dialplan said it was no call (a presence code): no record
 
 
 def _ts(event: Event, fallback: float) -> float:
@@ -66,10 +68,24 @@ def _int(value: Any) -> int | None:
         return None
 
 
-# The dialplan context of INVITEs from neither the carrier nor an agent (issue 13).
+# What is no call to or from a customer, and gets no record: where the dialplan put the
+# channel (INVITEs from neither the carrier nor an agent, issue 13; a supervisor's phone
+# dialling or listening in, R18; an agent's presence code, R24), the bridge's own channels
+# (AstDB writes, the supervisor's phone it rings to listen in), and the dialplan's word that a
+# call was a presence feature code (an agent's phone dials those in the same context as
+# customers, so only the dialplan knows).
 UNKNOWN_SOURCES = "from-unknown"
-# The bridge's own AstDB writes (ivr.ami_actions.db_put): Local channels, no call to anyone.
-ASTDB_WRITES = "Local/s@hotline-astdb-put-"
+NO_CALL_CONTEXTS = frozenset({UNKNOWN_SOURCES, "from-supervisors", "hotline-live",
+                              "hotline-presence"})
+ASTDB_WRITES = f"{ASTDB_PUT_CHANNEL}-"
+NO_CALL_EVENTS = frozenset({"HotlinePresence", "HotlineLiveStart", "HotlineLiveRefused"})
+
+
+def no_call(channel: Event) -> bool:
+    """Whether a channel (its Newchannel or CoreShowChannel event) starts no call."""
+    return (channel.get("Context") in NO_CALL_CONTEXTS
+            or str(channel.get("Channel", "")).startswith(ASTDB_WRITES)
+            or str(channel.get("Uniqueid", "")).startswith(LIVE_CHANNEL_PREFIX))
 
 
 class CallTracker:
@@ -100,9 +116,7 @@ class CallTracker:
         if state is None:
             if name != "Newchannel":
                 return None  # a call we are not following (started before we logged in)
-            if event.get("Context") == UNKNOWN_SOURCES:
-                return None  # rejected unheard, counted by sipguard: no call to the hotline
-            if str(event.get("Channel", "")).startswith(ASTDB_WRITES):
+            if no_call(event):
                 return None
             state = self.calls[linkedid] = _CallState(CallRecord(linkedid, ts))
         handler = getattr(self, f"_on_{name}", None)
@@ -112,7 +126,7 @@ class CallTracker:
             del self.calls[linkedid]
             for alias in [a for a, to in self.folded.items() if to == linkedid]:
                 del self.folded[alias]
-            return finish(state)
+            return None if state.no_call else finish(state)
         return None
 
     def _fold(self, e: Event) -> None:
@@ -200,7 +214,9 @@ class CallTracker:
     # -- the dialplan's own reports ---------------------------------------------------------
     def _on_UserEvent(self, s: _CallState, e: Event, ts: float) -> None:
         kind = e.get("UserEvent")
-        if kind == "HotlineRecording":
+        if kind in NO_CALL_EVENTS:
+            s.no_call = True
+        elif kind == "HotlineRecording":
             s.record.recording_file = e.get("File") or None
         elif kind == "HotlineRoute":
             s.record.route = _word(Route, e.get("Route"))
@@ -307,6 +323,8 @@ class CallTracker:
                 state = known_state
             else:
                 first = next((c for c in channels if c.get("Uniqueid") == linkedid), channels[0])
+                if no_call(first):
+                    continue
                 state = self.calls[linkedid] = _CallState(
                     CallRecord(linkedid, now - _duration(first)))
                 state.record.partial = True

@@ -140,6 +140,11 @@ async def hangup(ami: ActionSender, channel: str, cause: int = 16) -> None:
     await _send(ami, {"Action": "Hangup", "Channel": channel, "Cause": str(cause)})
 
 
+# The bridge's own channels, which are no call to or from anyone (the tracker ignores them):
+ASTDB_PUT_CHANNEL = "Local/s@hotline-astdb-put"  # AstDB writes, below
+LIVE_CHANNEL_PREFIX = "hotline-live-"  # a supervisor's phone, originated to listen in (R18)
+
+
 async def db_put(ami: ActionSender, family: str, key: str, value: str) -> None:
     """Writes AstDB family/key through the dialplan: an Originate of
     Local/s@hotline-astdb-put, which sets DB(family/key) and hangs up. Neither DBPut (the
@@ -147,7 +152,7 @@ async def db_put(ami: ActionSender, family: str, key: str, value: str) -> None:
     (DB() is one of the functions AMI may not write) is open to a least-privilege login
     (issue 13); Originate is, on the login made for it. Asynchronous: written within
     milliseconds, and the families it may touch are the dialplan context's to decide."""
-    await originate(ami, "Local/s@hotline-astdb-put", application="NoOp", timeout_ms=5000,
+    await originate(ami, ASTDB_PUT_CHANNEL, application="NoOp", timeout_ms=5000,
                     variables={"HOTLINE_DB_FAMILY": family, "HOTLINE_DB_KEY": key,
                                "HOTLINE_DB_VALUE": value})
 

@@ -19,7 +19,14 @@ from typing import Any
 from callrecords.live_sessions import LiveSession, LiveSessionStore
 from domain.clock import Clock
 from domain.status import LiveEnd, LiveMode, LiveVia
-from ivr.ami_actions import ActionSender, AmiError, core_show_channels, endpoint_state, hangup
+from ivr.ami_actions import (
+    LIVE_CHANNEL_PREFIX,
+    ActionSender,
+    AmiError,
+    core_show_channels,
+    endpoint_state,
+    hangup,
+)
 from ivr.ami_actions import originate as ami_originate
 from ivr.ami_events import EventDispatcher
 from live.spying import AgentCall, agent_call
@@ -28,7 +35,7 @@ log = logging.getLogger(__name__)
 
 CONTEXT = "hotline-live"
 NOT_REGISTERED = frozenset({"Unavailable", "Invalid", "Unknown", ""})
-SPY_PREFIX = "hotline-live-"  # the spy channel's uniqueid (Originate's ChannelId)
+SPY_PREFIX = LIVE_CHANNEL_PREFIX  # the spy channel's uniqueid (Originate's ChannelId)
 
 
 class AgentNotOnCall(Exception):

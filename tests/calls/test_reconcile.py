@@ -129,6 +129,16 @@ def test_any_part_of_a_log_gives_a_sound_record_or_none(keep: list[int]) -> None
 
 
 # -- the CEL file ---------------------------------------------------------------------------
+def test_the_log_rebuilds_no_call_where_the_bridge_would_keep_none() -> None:
+    """The same rules as the live bridge (calls.tracker.no_call): a stranger's INVITE
+    ([from-unknown]) or a supervisor's phone dialling in is no call, from CEL as from AMI."""
+    for context in ("from-unknown", "from-supervisors"):
+        rows = [{**r, "context": context} if r["eventtype"] == "CHAN_START" else r
+                for r in AGENT_CALL]
+        assert record_from_cel(rows) is None, context
+    assert record_from_cel(AGENT_CALL) is not None
+
+
 def _cel_file(path: Path, calls: dict[str, list[dict[str, Any]]]) -> None:
     """The table as Asterisk's cel_sqlite3_custom creates it from our configuration."""
     con = sqlite3.connect(path)

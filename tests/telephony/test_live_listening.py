@@ -262,6 +262,11 @@ def _every_session_is_kept(live: Live, sessions: list[dict[str, Any]]) -> None:
         item = next(i for i in plan["items"] if i["call_id"] == call["id"])
         assert item["mode"] == "live" and "r18_live" in item["reasons"]
         assert next(a for a in plan["agents"] if a["agent"] == "1001")["live_done"] >= 1
+        # Listening is no call: the sessions (the supervisor's originated phone, and its own
+        # *251001 dialling) left no call record beside the one call listened to.
+        everything = api.get("/calls", params={"limit": 200}).json()["items"]
+        assert [c for c in everything if c["caller"] == "9001"
+                or c["linkedid"].startswith("hotline-live-")] == [], everything
 
 
 def _record(api: httpx.Client, linkedid: str, timeout: float = 30) -> dict[str, Any]:

@@ -199,6 +199,15 @@ def test_required_sign_in_pause_and_resume_from_the_phone(floor: Floor) -> None:
         ("paused", "available", "", "phone", "1001")]
     assert all(e["at"].endswith("+08:00") for e in trail)
 
+    # Feature codes are no calls: *21 and *231 ended before 13900000103 was placed, and the
+    # records hold the three callers' calls and nothing of the phone's dialling.
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and not floor.api.get(
+            "/calls", params={"caller": "13900000103"}).json()["items"]:
+        time.sleep(0.3)
+    callers = [c["caller"] for c in floor.api.get("/calls").json()["items"]]
+    assert callers == ["13900000103", "13900000102", "13900000101"], callers
+
 
 def test_the_api_changes_presence_and_the_trail_says_via_api(floor: Floor) -> None:
     assert floor.presence("1002", "sign_in").json()["state"] == "available"

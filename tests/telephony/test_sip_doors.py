@@ -18,6 +18,7 @@ from callsim.probe import knock
 from ivr.ami_actions import endpoint_state
 from pbx.layout import Instance
 from pbx.ownership import run_ids
+from pbx.process import Asterisk
 from pbx.provision import provision
 from settings import Settings, load_settings
 from tests.telephony.conftest import CONFIG
@@ -202,25 +203,29 @@ def test_repeated_failures_earn_a_temporary_ban(doors: Doors) -> None:
     assert doors.metric("", "hotline_sip_banned") == 0
 
 
-def test_an_agent_lying_about_its_contact_still_cannot_call_from_outside(doors: Doors) -> None:
-    """Asterisk's contact ACL trusts the Contact header: a client outside 1001's permit that
-    writes a permitted address there and knows the password registers (measured). Its calls
-    are still refused, by the address they really come from ([hotline-agent-permit]), and
-    counted; the same call from inside the permit goes on (to the outbound rules here)."""
+def test_an_agent_lying_about_its_contact_is_refused_by_its_real_address(doors: Doors) -> None:
+    """A client outside 1001's permit that knows the password and writes a permitted address
+    in its Contact: before, Asterisk's contact ACL believed the header and registered it
+    (calls to 1001 would have rung the client). Now the endpoint also checks the address the
+    request really comes from (deny/permit): neither the REGISTER nor a call goes through,
+    and each refusal is a failed attempt counted towards a ban."""
     sip = doors.settings.sip.bind
-    before = doors.metric("outside_permit")
+    failed = doors.metric("auth_failed")
     mark = doors.ami.mark()
+    register = knock(sip, OUTSIDER, "REGISTER", "1001", password="secret-1001",
+                     contact=f"{PERMITTED}:5060")
+    assert register.codes[0] == 401 and register.final != 200, register.replies
     liar = knock(sip, OUTSIDER, "INVITE", "1001", target="13812345678", password="secret-1001",
                  contact=f"{PERMITTED}:5060")
-    assert liar.codes == [401, 403], liar.replies
-    event = doors.ami.wait_for(mark, user_event("HotlineSipRejected", Reason="outside_permit"))
-    assert event["Agent"] == "1001" and event["Peer"].startswith(f"{OUTSIDER}:")
-    assert event["Number"] == "13812345678"
+    assert liar.codes[0] == 401 and liar.final in (401, 403), liar.replies
     deadline = time.monotonic() + 5
-    while doors.metric("outside_permit") < before + 1 and time.monotonic() < deadline:
+    while doors.metric("auth_failed") < failed + 2 and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert doors.metric("outside_permit") == before + 1
+    assert doors.metric("auth_failed") >= failed + 2
     assert not any(e.get("UserEvent") == "HotlineOutbound" for e in doors.ami.since(mark))
+    contacts = Asterisk(Instance.of(doors.settings), doors.settings.ami).cli(
+        "pjsip show contacts")
+    assert OUTSIDER not in contacts, contacts  # no contact of 1001's at the liar's address
     mark = doors.ami.mark()
     inside = knock(sip, PERMITTED, "INVITE", "1001", target="00442079460000",
                    password="secret-1001", timeout=15)

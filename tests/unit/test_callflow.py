@@ -124,6 +124,39 @@ def test_the_bridges_own_astdb_writes_are_no_calls() -> None:
     assert L in tracker.calls
 
 
+def test_feature_codes_and_listening_are_no_calls() -> None:
+    """R24/R18: an agent's presence code (dialled in the same context as a customer's number:
+    the dialplan's HotlinePresence says what it was), a supervisor's phone dialling *25<工号>,
+    and the supervisor's phone the bridge rings to listen in leave no call record."""
+    presence = [ev("Newchannel", 0.0, Channel="PJSIP/1001-00000001", CallerIDNum="1001",
+                   Context="from-agents", Exten="*21"),
+                ev("Newstate", 0.01, ChannelStateDesc="Up"),
+                ev("UserEvent", 0.5, UserEvent="HotlinePresence", Agent="1001", Result="ok"),
+                ev("Hangup", 2.0, Cause="16")]
+    dialled = [ev("Newchannel", 0.0, Channel="PJSIP/9001-00000002", CallerIDNum="9001",
+                  Context="from-supervisors", Exten="*251001"),
+               ev("Hangup", 4.0, Cause="16")]
+    listener = {"Event": "Newchannel", "Uniqueid": "hotline-live-7", "Linkedid": "hotline-live-7",
+                "Channel": "PJSIP/9001-00000003", "Context": "", "Timestamp": "1700000001"}
+    for events in (presence, dialled, [listener, {**listener, "Event": "Hangup"}]):
+        assert feed_all(events) == []
+    # An agent dialling a customer from the same context is a call.
+    outbound = [ev("Newchannel", 0.0, Channel="PJSIP/1001-00000004", CallerIDNum="1001",
+                   Context="from-agents", Exten="13900000000"),
+                ev("UserEvent", 0.1, UserEvent="HotlineOutbound", Agent="1001",
+                   Number="13900000000"),
+                ev("Hangup", 9.0, Cause="16")]
+    [r] = feed_all(outbound)
+    assert r.direction == "outbound" and r.agent == "1001"
+
+
+def test_resync_adopts_no_listening_phone() -> None:
+    tracker = CallTracker()
+    spy = {"Event": "CoreShowChannel", "Linkedid": "hotline-live-8", "Uniqueid": "hotline-live-8",
+           "Channel": "PJSIP/9001-00000009", "Context": "hotline-live", "Duration": "00:00:03"}
+    assert tracker.resync([spy], 1700000010.0) == [] and not tracker.calls
+
+
 def test_resync_adopts_live_calls_and_finishes_lost_ones() -> None:
     tracker = CallTracker()
     for e in caller_leg():
