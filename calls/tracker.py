@@ -214,6 +214,11 @@ class CallTracker:
             # nobody hung up, and the talk runs on to the end (or to the next queue session).
             s.agent_hung_up = False
             s.talk_end = None
+        elif kind == "HotlineTransferEnd" and e.get("Status") == "ANSWER":
+            # The target's Dial came back after its answer: the target hung up (had the
+            # caller hung up, the caller's dialplan would have stopped in the Dial).
+            s.agent_hung_up = True
+            s.caller_hung_up = False
         elif kind == "HotlineForward" and e.get("Status") == "ANSWER":
             s.forward_answered_at = s.forward_answered_at or ts
         elif kind == "HotlineCallback":

@@ -156,6 +156,24 @@ def test_blind_transfer_carried_by_the_callers_channel() -> None:
     assert r.talk_seconds == 35.1 and r.hangup_by == "caller"
 
 
+def test_the_transfer_target_hanging_up_is_the_agent() -> None:
+    """The caller's channel dialled 1002 itself: when 1002 hangs up, its Dial comes back and
+    the dialplan says HotlineTransferEnd ANSWER (there is no queue to say AgentComplete)."""
+    events = [*answered(), ev("Hangup", 10.01, AGENT_UID, Cause="16"),
+              ev("AgentComplete", 10.02, MemberName="1001", Reason="agent"),
+              ev("UserEvent", 10.03, UserEvent="HotlineTransfer", Target="1002"),
+              ev("Hangup", 10.04, LOCAL_UID, Cause="16"),
+              ev("Newchannel", 10.1, B_UID, Channel="PJSIP/1002-00000002"),
+              ev("Newstate", 11.0, B_UID, ChannelStateDesc="Up"),
+              ev("Hangup", 30.0, B_UID, Cause="16"),
+              ev("UserEvent", 30.01, UserEvent="HotlineTransferEnd", Target="1002",
+                 Status="ANSWER"),
+              ev("SoftHangupRequest", 30.02, Cause="16"), ev("Hangup", 30.03, L, Cause="16")]
+    [r] = feed_all(events)
+    assert r.agents == ["1001", "1002"] and r.hangup_by == "agent"
+    assert r.talk_seconds == 25.03
+
+
 def test_a_transfer_back_to_the_queue_keeps_the_first_agent_first() -> None:
     events = [*answered(), ev("Hangup", 10.01, AGENT_UID, Cause="16"),
               ev("QueueCallerJoin", 10.1, LOCAL_UID),

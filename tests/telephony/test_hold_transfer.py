@@ -248,6 +248,7 @@ def test_blind_transfer_keeps_one_record_and_one_recording(on_floor: Floor) -> N
     assert calls["total"] == 1
     assert record["agent"] == "1001" and record["agents"] == ["1001", "1002"]
     assert record["disposition"] == "answered" and record["hold_seconds"] == 0.0
+    assert record["hangup_by"] == "caller"  # the caller hung up on 1002, nobody at the transfer
     transfer = floor.ami.wait_for(mark, _event("BlindTransfer", Result="Success"))
     assert transfer["Extension"] == "1002" and transfer["Context"] == "hotline-transfer"
     floor.ami.wait_for(mark, user_event("HotlineTransfer", Target="1002"))
