@@ -224,6 +224,17 @@ class CallTracker:
                 s.record.decided_by = _word(Decider, e.get("Decider"))
         elif kind == "HotlineVoicemail":
             s.reached_voicemail = True
+        elif kind == "HotlineTransfer":
+            # A blind transfer (issue 8): the caller's own channel leaves the queue to ring the
+            # target, and the queue reports its agent side ended ("agent"). The call goes on:
+            # nobody hung up, and the talk runs on to the end (or to the next queue session).
+            s.agent_hung_up = False
+            s.talk_end = None
+        elif kind == "HotlineTransferEnd" and e.get("Status") == "ANSWER":
+            # The target's Dial came back after its answer: the target hung up (had the
+            # caller hung up, the caller's dialplan would have stopped in the Dial).
+            s.agent_hung_up = True
+            s.caller_hung_up = False
         elif kind == "HotlineForward" and e.get("Status") == "ANSWER":
             s.forward_answered_at = s.forward_answered_at or ts
         elif kind == "HotlineCallback":

@@ -137,6 +137,43 @@ def test_blind_transfer_adds_the_colleague_and_keeps_one_record() -> None:
     assert [leg.channel for leg in r.legs][-1] == "PJSIP/1002-00000002"
 
 
+def test_blind_transfer_carried_by_the_callers_channel() -> None:
+    """Captured shape since the caller's own channel carries a blind transfer
+    ([hotline-transferred]): the queue reports its agent side ended ("agent") just before the
+    dialplan's HotlineTransfer; the caller then dials 1002 and hangs up at the end. Nobody hung
+    up at the transfer, and the talk runs to the end."""
+    events = [*answered(), ev("BlindTransfer", 10.0, "", Result="Success", Extension="1002"),
+              ev("Hangup", 10.01, AGENT_UID, Cause="16"),
+              ev("AgentComplete", 10.02, MemberName="1001", Reason="agent"),
+              ev("UserEvent", 10.03, UserEvent="HotlineTransfer", Target="1002"),
+              ev("Hangup", 10.04, LOCAL_UID, Cause="16"),
+              ev("Newchannel", 10.1, B_UID, Channel="PJSIP/1002-00000002"),
+              ev("Newstate", 11.0, B_UID, ChannelStateDesc="Up"),
+              ev("HangupRequest", 40.0), ev("Hangup", 40.05, B_UID, Cause="16"),
+              ev("Hangup", 40.1, L, Cause="16")]
+    [r] = feed_all(events)
+    assert r.agent == "1001" and r.agents == ["1001", "1002"]
+    assert r.talk_seconds == 35.1 and r.hangup_by == "caller"
+
+
+def test_the_transfer_target_hanging_up_is_the_agent() -> None:
+    """The caller's channel dialled 1002 itself: when 1002 hangs up, its Dial comes back and
+    the dialplan says HotlineTransferEnd ANSWER (there is no queue to say AgentComplete)."""
+    events = [*answered(), ev("Hangup", 10.01, AGENT_UID, Cause="16"),
+              ev("AgentComplete", 10.02, MemberName="1001", Reason="agent"),
+              ev("UserEvent", 10.03, UserEvent="HotlineTransfer", Target="1002"),
+              ev("Hangup", 10.04, LOCAL_UID, Cause="16"),
+              ev("Newchannel", 10.1, B_UID, Channel="PJSIP/1002-00000002"),
+              ev("Newstate", 11.0, B_UID, ChannelStateDesc="Up"),
+              ev("Hangup", 30.0, B_UID, Cause="16"),
+              ev("UserEvent", 30.01, UserEvent="HotlineTransferEnd", Target="1002",
+                 Status="ANSWER"),
+              ev("SoftHangupRequest", 30.02, Cause="16"), ev("Hangup", 30.03, L, Cause="16")]
+    [r] = feed_all(events)
+    assert r.agents == ["1001", "1002"] and r.hangup_by == "agent"
+    assert r.talk_seconds == 25.03
+
+
 def test_a_transfer_back_to_the_queue_keeps_the_first_agent_first() -> None:
     events = [*answered(), ev("Hangup", 10.01, AGENT_UID, Cause="16"),
               ev("QueueCallerJoin", 10.1, LOCAL_UID),

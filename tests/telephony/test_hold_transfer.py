@@ -248,6 +248,7 @@ def test_blind_transfer_keeps_one_record_and_one_recording(on_floor: Floor) -> N
     assert calls["total"] == 1
     assert record["agent"] == "1001" and record["agents"] == ["1001", "1002"]
     assert record["disposition"] == "answered" and record["hold_seconds"] == 0.0
+    assert record["hangup_by"] == "caller"  # the caller hung up on 1002, nobody at the transfer
     transfer = floor.ami.wait_for(mark, _event("BlindTransfer", Result="Success"))
     assert transfer["Extension"] == "1002" and transfer["Context"] == "hotline-transfer"
     floor.ami.wait_for(mark, user_event("HotlineTransfer", Target="1002"))
@@ -267,11 +268,11 @@ def test_blind_transfer_keeps_one_record_and_one_recording(on_floor: Floor) -> N
     assert _share(on_wire(b_at + 0.2, b_at + 2.0), OTHER_AGENT_TONE) > 0.8
 
     # ... and the one recording (caller left, who talks to the caller right) continues across
-    # the transfer: 1001 before, 1002 after. MixMonitor's file misses the first seconds after
-    # 1002 answers (digital silence, measured 4.4-4.9 s here: the recorder receives none of the
-    # frames written to the caller then, although the caller hears them; README "Hold and
-    # transfer (R9)" lists what was ruled out), so 1002 is checked once that has passed, and
-    # the silence is bounded so that it cannot grow unnoticed.
+    # the transfer: 1001 before, the ringing, then 1002 as soon as 1002 answers. (Until the
+    # caller's recorder was restarted at the transfer, Asterisk's translator dropped 1002's
+    # frames as "late" RTP for 5 s: README "Hold and transfer (R9)".) The restart leaves out a
+    # few tens of ms at the transfer, so the file's clock runs slightly behind the call's: the
+    # windows keep a margin for it.
     recorded = floor.ami.wait_for(mark, user_event("HotlineRecording"))
     data, rate = floor.recording(record)
     assert record["recording"]["channels"] == 2
@@ -280,14 +281,16 @@ def test_blind_transfer_keeps_one_record_and_one_recording(on_floor: Floor) -> N
     a_in = _ts(floor.ami.wait_for(mark, lambda e: e.get("Event") == "BridgeEnter"
                                   and e.get("Channel", "").startswith("PJSIP/1001-")))
     before = (a_in - r0 + 0.3, moved_at - r0 - 0.2)
-    after = (b_at - r0 + 6.0, end - r0 - 0.5)
+    first = (b_at - r0 + 0.5, b_at - r0 + 1.5)  # 1002 within half a second of answering
+    after = (b_at - r0 + 0.5, end - r0 - 0.5)
     assert after[1] - after[0] > 5 and before[1] - before[0] > 1
     assert audio.tone_share(data, rate, 1, *before, AGENT_TONE) > 0.8
+    assert audio.tone_share(data, rate, 1, *first, OTHER_AGENT_TONE) > 0.8
     assert audio.tone_share(data, rate, 1, *after, OTHER_AGENT_TONE) > 0.8
-    assert _silent_seconds(data, rate, 1, *before) < 0.1
-    assert _silent_seconds(data, rate, 1, *after) < 0.1
-    # Measured 5.4-6.0 s from the transfer (about 1 s of ringing, then 4.4-4.9 s of 1002).
-    assert _silent_seconds(data, rate, 1, moved_at - r0, after[0]) < 6.5
+    # Never digital silence on either side from before the transfer to the end: the ringing
+    # is recorded too (what the caller heard), and 1002 follows it at once.
+    for channel in (0, 1):
+        assert _silent_seconds(data, rate, channel, before[0], end - r0 - 0.5) < 0.2
     assert audio.tone_share(data, rate, 1, moved_at - r0 + 0.3, end - r0, AGENT_TONE) < 0.02
     assert audio.tone_share(data, rate, 0, 1.0, end - r0 - 0.5, CALLER_TONE) > 0.8
 
@@ -314,8 +317,14 @@ def test_blind_transfer_back_to_the_queue(on_floor: Floor) -> None:
     data, rate = floor.recording(record)
     recorded = floor.ami.wait_for(mark, user_event("HotlineRecording"))
     r0, end = _ts(recorded), _t(record, "ended_at")
-    assert audio.tone_share(data, rate, 1, _ts(again[1]) - r0 + 6.0, end - r0 - 0.5,
-                            OTHER_AGENT_TONE) > 0.8
+    # 1002 on the right as soon as its phone is bridged (after the queue's announcement of
+    # its 工号; the recorder restarted when the caller went back to the queue), and no
+    # digital silence after it.
+    b0 = _ts(floor.ami.wait_for(mark, lambda e: e.get("Event") == "BridgeEnter"
+                                and e.get("Channel", "").startswith("PJSIP/1002-"))) - r0
+    assert audio.tone_share(data, rate, 1, b0 + 0.5, b0 + 1.5, OTHER_AGENT_TONE) > 0.8
+    assert audio.tone_share(data, rate, 1, b0 + 0.5, end - r0 - 0.5, OTHER_AGENT_TONE) > 0.8
+    assert _silent_seconds(data, rate, 1, b0 + 0.5, end - r0 - 0.5) < 0.2
 
 
 def test_a_colleague_who_does_not_answer_sends_the_caller_back(on_floor: Floor) -> None:
