@@ -8,8 +8,10 @@ hotline instance of its own, music on hold a 900 Hz tone in 3 s passages.
   counted, the caller receives the message and music, the record is one with agents
   [1001, 1002].
 - The bridge (`hotline up`) SIGKILLed while 1001 talks and started again while the caller
-  talks to 1002 after the transfer (it adopts the live call), or after the call ended (it
-  reconciles it from CEL): one record, agents [1001, 1002], answered, its recording attached.
+  talks to 1002 after the transfer (it adopts the live call, and completes its record from
+  CEL at the end), or after the call ended (it reconciles it from CEL): one record, agents
+  [1001, 1002], answered, hung up by the caller (not by 1001 leaving after the REFER), talk
+  from 1001's answer to the end, its recording attached.
 """
 
 from __future__ import annotations
