@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from audit.models import AuditEntry
 from audit.store import Access, AuditFilter, AuditLog
-from callrecords.models import Call, CallLeg
+from callrecords.models import Call, CallAgent, CallLeg
 from callrecords.store import CallStore
 from domain.clock import Clock
 from domain.retention import RetentionKind, cutoff, purge_due
@@ -199,6 +199,7 @@ class Purger:
         with self.sessions.begin() as s:
             for chunk in _chunks(removed):
                 s.execute(delete(CallLeg).where(CallLeg.call_id.in_(chunk)))
+                s.execute(delete(CallAgent).where(CallAgent.call_id.in_(chunk)))
                 s.execute(delete(Call).where(Call.id.in_(chunk)))
         return sorted(removed)
 

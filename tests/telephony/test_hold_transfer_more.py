@@ -30,7 +30,7 @@ import pytest
 from callsim.wire import RATE, RtpCapture
 from settings import load_settings
 from tests.telephony.conftest import AGENT_TONE, CONFIG
-from tests.telephony.harness import AmiObserver, Api, Service, user_event
+from tests.telephony.harness import AmiObserver, Api, Service
 from tests.telephony.ports import free_port, service_env
 from tests.telephony.test_hold_transfer import (
     MUSIC_TONE,
