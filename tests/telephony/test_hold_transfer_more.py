@@ -11,7 +11,8 @@ hotline instance of its own, music on hold a 900 Hz tone in 3 s passages.
   talks to 1002 after the transfer (it adopts the live call, and completes its record from
   CEL at the end), or after the call ended (it reconciles it from CEL): one record, agents
   [1001, 1002], answered, hung up by the caller (not by 1001 leaving after the REFER), talk
-  from 1001's answer to the end, its recording attached.
+  from 1001's answer to the end, its recording attached; a hold by 1002 once the bridge is
+  back is counted (CEL logs no hold: completing the record from CEL used to drop it).
 """
 
 from __future__ import annotations
@@ -189,15 +190,24 @@ def _in_background(run: Callable[[], Any]) -> Callable[[], Any]:
     return join
 
 
+@dataclass
+class Restarted:
+    record: dict[str, Any]
+    mark: int  # the AMI observer's mark before the call
+    back_at: float  # when the bridge answered /health again
+
+
 def _transferred_call_across_a_restart(floor: ServedFloor, caller: str, talk_seconds: float,
-                                       back_while_talking: bool) -> dict[str, Any]:
+                                       back_while_talking: bool, **colleague: str
+                                       ) -> Restarted:
     """The caller reaches 1001, who blind-transfers it to 1002 after 4 s; the bridge is
     SIGKILLed while 1001 talks and started again after 1002 answered, while the caller
-    still talks to 1002 (back_while_talking) or once the call is over. The call's record."""
+    still talks to 1002 (back_while_talking) or once the call is over. `colleague`: 1002's
+    phone's mode and actions (default: it answers and talks)."""
     assert floor.service is not None
     floor.phone("1001", AGENT_TONE, mode="transfer", calls=1, transfer_after="4000",
                 transfer_to="1002")
-    floor.phone("1002", OTHER_AGENT_TONE)
+    floor.phone("1002", OTHER_AGENT_TONE, **colleague)
     _wait_reachable(floor, "1001")
     _wait_reachable(floor, "1002")
     mark, since = floor.ami.mark(), time.time()
@@ -207,15 +217,17 @@ def _transferred_call_across_a_restart(floor: ServedFloor, caller: str, talk_sec
     floor.ami.wait_for(mark, _on_phone("BridgeEnter", "1002"), timeout=30)
     if back_while_talking:
         floor.service.start()  # adopts the live call
+        back_at = time.time()
         assert not [e for e in floor.ami.since(mark) if e.get("Event") == "Hangup"
                     and e.get("Uniqueid") == e.get("Linkedid")], "restarted too late"
     completed, output = join()
     assert completed, output  # the caller talked to the end: nothing dropped
     if not back_while_talking:
         floor.service.start()  # reconciles the call from Asterisk's CEL
+        back_at = time.time()
     record = floor.api.wait_record(caller, since, timeout=60)
     assert floor.api.client.get("/calls", params={"caller": caller}).json()["total"] == 1
-    return record
+    return Restarted(record, mark, back_at)
 
 
 def _assert_whole_transferred_call(floor: Floor, record: dict[str, Any]) -> None:
@@ -233,15 +245,24 @@ def _assert_whole_transferred_call(floor: Floor, record: dict[str, Any]) -> None
 
 def test_bridge_restarted_while_the_caller_talks_to_the_colleague(on_floor: ServedFloor
                                                                   ) -> None:
+    """...and 1002 holds the caller once the bridge is back: the record, completed from CEL
+    at the end (CEL knows no holds), keeps the hold the bridge saw."""
     floor = on_floor
-    record = _transferred_call_across_a_restart(floor, "13900000813", 30,
-                                                back_while_talking=True)
-    _assert_whole_transferred_call(floor, record)
+    hold_for = 5.0
+    run = _transferred_call_across_a_restart(
+        floor, "13900000813", 40, back_while_talking=True, mode="hold", hold_after="15000",
+        hold_for=str(int(hold_for * 1000)))
+    _assert_whole_transferred_call(floor, run.record)
+    held = floor.ami.wait_for(run.mark, _on_phone("Hold", "1002"))
+    resumed = floor.ami.wait_for(run.mark, _on_phone("Unhold", "1002"))
+    assert _ts(held) > run.back_at, "the bridge came back after the hold began"
+    assert abs(run.record["hold_seconds"] - hold_for) <= 1.0, run.record["hold_seconds"]
+    assert abs(run.record["hold_seconds"] - (_ts(resumed) - _ts(held))) <= 0.1
 
 
 def test_bridge_down_for_the_whole_transfer(on_floor: ServedFloor) -> None:
     floor = on_floor
     record = _transferred_call_across_a_restart(floor, "13900000814", 16,
-                                                back_while_talking=False)
+                                                back_while_talking=False).record
     assert record["source"] == "reconciled"
     _assert_whole_transferred_call(floor, record)
