@@ -198,16 +198,16 @@ class Restarted:
 
 
 def _transferred_call_across_a_restart(floor: ServedFloor, caller: str, talk_seconds: float,
-                                       back_while_talking: bool, **colleague: str
-                                       ) -> Restarted:
+                                       back_while_talking: bool, mode: str = "answer",
+                                       **colleague: str) -> Restarted:
     """The caller reaches 1001, who blind-transfers it to 1002 after 4 s; the bridge is
     SIGKILLed while 1001 talks and started again after 1002 answered, while the caller
-    still talks to 1002 (back_while_talking) or once the call is over. `colleague`: 1002's
-    phone's mode and actions (default: it answers and talks)."""
+    still talks to 1002 (back_while_talking) or once the call is over. `mode`, `colleague`:
+    1002's phone's mode and actions (default: it answers and talks)."""
     assert floor.service is not None
     floor.phone("1001", AGENT_TONE, mode="transfer", calls=1, transfer_after="4000",
                 transfer_to="1002")
-    floor.phone("1002", OTHER_AGENT_TONE, **colleague)
+    floor.phone("1002", OTHER_AGENT_TONE, mode, None, **colleague)
     _wait_reachable(floor, "1001")
     _wait_reachable(floor, "1002")
     mark, since = floor.ami.mark(), time.time()
