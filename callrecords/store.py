@@ -264,8 +264,7 @@ class CallStore:
             if count_limit is None or not ids:
                 # Past the end (the client's offset is beyond the matches): the count
                 # is what it needs to page back, and it is smaller than the offset.
-                total = session.scalar(select(func.count()).select_from(
-                    _matching(f, ident).subquery()))
+                total = session.scalar(_matching(f, func.count()))
                 return SearchPage(rows, total or 0, True)
             last = keys[-1]
             after = (_matching(f, ident).where(tuple_(at, ident) < tuple_(last[0], last[1]))
