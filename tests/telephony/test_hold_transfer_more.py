@@ -245,8 +245,9 @@ def _assert_whole_transferred_call(floor: Floor, record: dict[str, Any]) -> None
 
 def test_bridge_restarted_while_the_caller_talks_to_the_colleague(on_floor: ServedFloor
                                                                   ) -> None:
-    """...and 1002 holds the caller once the bridge is back: the record, completed from CEL
-    at the end (CEL knows no holds), keeps the hold the bridge saw."""
+    """The bridge is back while the caller talks to 1002 (it adopts the call), then 1002
+    holds the caller for 5 s: the whole call in one record, and its record, completed from
+    CEL at the end (CEL logs no hold), keeps the hold the bridge saw."""
     floor = on_floor
     hold_for = 5.0
     run = _transferred_call_across_a_restart(
@@ -261,6 +262,7 @@ def test_bridge_restarted_while_the_caller_talks_to_the_colleague(on_floor: Serv
 
 
 def test_bridge_down_for_the_whole_transfer(on_floor: ServedFloor) -> None:
+    """The bridge is back only after the call: reconciled from CEL, the whole call."""
     floor = on_floor
     record = _transferred_call_across_a_restart(floor, "13900000814", 16,
                                                 back_while_talking=False).record
