@@ -33,7 +33,7 @@ from postgres_cluster import throwaway_cluster
 from results_file import save_section
 
 from callrecords.models import Call
-from callrecords.store import CallFilter, CallStore
+from callrecords.store import CallFilter, CallStore, _matching, _order
 from settings import load_settings
 
 PAGE = 50
@@ -65,6 +65,17 @@ def _after(store: CallStore, f: CallFilter, offset: int, count_limit: int) -> in
     return store.page(f, PAGE, offset, count_limit).total
 
 
+def _plan(store: CallStore, f: CallFilter, offset: int) -> list[str]:
+    """The database's plan of the page's keys query as the store runs it now."""
+    at, ident = _order(f)
+    query = _matching(f, at, ident).order_by(at.desc(), ident.desc()).limit(PAGE).offset(offset)
+    sql = str(query.compile(store.engine, compile_kwargs={"literal_binds": True}))
+    explain = ("EXPLAIN QUERY PLAN " if store.engine.dialect.name == "sqlite"
+               else "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) ")
+    with store.engine.connect() as conn:
+        return [" ".join(str(c) for c in row) for row in conn.exec_driver_sql(explain + sql)]
+
+
 def run(url: str, calls: int, rounds: int) -> dict[str, Any]:
     store = prepared_store(url, calls)
     count_limit = load_settings(environ={}).api.count_limit
@@ -86,10 +97,12 @@ def run(url: str, calls: int, rounds: int) -> dict[str, Any]:
                 t = time.perf_counter()
                 query(store, f, offset, count_limit)
                 samples[way].append((time.perf_counter() - t) * 1000)
-        out[name] = {way: summary(s) for way, s in samples.items()} | {"totals": totals}
+        out[name] = {way: summary(s) for way, s in samples.items()} | {
+            "totals": totals, "plan": _plan(store, f, offset)}
         print(f"  {name:<24} " + "  ".join(
             f"{way} p50 {out[name][way]['p50']:6.2f} ms p95 {out[name][way]['p95']:6.2f} ms"
             for way in ways) + f"  (matches {totals})", flush=True)
+        print("    " + "\n    ".join(out[name]["plan"]), flush=True)
     store.engine.dispose()
     return out
 
