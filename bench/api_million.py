@@ -93,6 +93,7 @@ def prepared_store(url: str, calls: int, analyze: bool = True) -> CallStore:
         with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE calls")
             conn.exec_driver_sql("VACUUM ANALYZE call_legs")
+            conn.exec_driver_sql("VACUUM ANALYZE call_agents")  # ?agent= (issue 8)
     return store
 
 

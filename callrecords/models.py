@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -70,3 +70,19 @@ class CallLeg(Base):
     cause_text: Mapped[str] = mapped_column(String(64), default="")
 
     call: Mapped[Call] = relationship(back_populates="legs")
+
+
+class CallAgent(Base):
+    """One row per agent of a call (issue 8; migration 0012_call_agents): GET /calls?agent=X
+    finds every call X talked in, the first agent or one a transfer brought, from an index in
+    the page's order (agent, started_at, call_id), as the `agent` column alone did before.
+    `started_at` is the call's own, copied so that the index holds the order."""
+
+    __tablename__ = "call_agents"
+    __table_args__ = (Index("ix_call_agents_agent_started_at", "agent", "started_at",
+                            "call_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    agent: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

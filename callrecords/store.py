@@ -10,14 +10,25 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Integer, create_engine, func, insert, select, text, tuple_, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    create_engine,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
-from callrecords.models import Call, CallLeg
+from callrecords.models import Call, CallAgent, CallLeg
 from callrecords.record import CallRecord
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -40,7 +51,7 @@ class CallFilter:
     since: datetime | None = None
     until: datetime | None = None
     caller: str | None = None
-    agent: str | None = None
+    agent: str | None = None  # any of the call's agents (issue 8), not only the first
     disposition: str | None = None
     dead_air: bool | None = None  # QA flags found dead air (True) / analysed, none (False)
     overtalk: bool | None = None
@@ -74,15 +85,11 @@ def _flag_count_postgresql(element: FlagCount, compiler: Any, **kw: Any) -> str:
 
 
 def _conditions(f: CallFilter) -> list[ColumnElement[bool]]:
+    """The conditions on the calls table's own columns (the times and the agent aside: see
+    _matching)."""
     where: list[ColumnElement[bool]] = []
-    if f.since is not None:
-        where.append(Call.started_at >= f.since.astimezone(UTC))
-    if f.until is not None:
-        where.append(Call.started_at < f.until.astimezone(UTC))
     if f.caller:
         where.append(Call.caller == f.caller)
-    if f.agent:
-        where.append(Call.agent == f.agent)
     if f.disposition:
         where.append(Call.disposition == f.disposition)
     for flag, wanted in (("dead_air", f.dead_air), ("overtalk", f.overtalk)):
@@ -92,6 +99,38 @@ def _conditions(f: CallFilter) -> list[ColumnElement[bool]]:
             count = FlagCount(flag)
             where.append(count > 0 if wanted else count == 0)
     return where
+
+
+def _order(f: CallFilter) -> tuple[Any, Any]:
+    """The columns a page is read in (newest first). With `agent`, call_agents' own copy of
+    the call's started_at and its call_id: the index (agent, started_at, call_id) then holds
+    the matches in the page's order, the same order as the calls' (started_at, id)."""
+    return (CallAgent.started_at, CallAgent.call_id) if f.agent else (Call.started_at, Call.id)
+
+
+def _matching(f: CallFilter, *columns: Any) -> Select[Any]:
+    """SELECT columns of the calls f matches. With `agent` and times alone, call_agents
+    answers by itself (its index); with conditions on the calls too, joined to them."""
+    started_at = _order(f)[0]
+    where: list[ColumnElement[bool]] = []
+    if f.since is not None:
+        where.append(started_at >= f.since.astimezone(UTC))
+    if f.until is not None:
+        where.append(started_at < f.until.astimezone(UTC))
+    on_calls = _conditions(f)
+    if not f.agent:
+        return select(*columns).select_from(Call).where(*where, *on_calls)
+    query = select(*columns).select_from(CallAgent).where(CallAgent.agent == f.agent)
+    if on_calls:
+        query = query.join(Call, Call.id == CallAgent.call_id)
+    return query.where(*where, *on_calls)
+
+
+def _agent_rows(call_id: int, started_at: Any, agent: str | None,
+                agents: Sequence[str] | None) -> list[dict[str, Any]]:
+    """A call's call_agents rows: its first agent and everyone in `agents`, each once."""
+    names = dict.fromkeys(a for a in [agent, *(agents or [])] if a)
+    return [{"call_id": call_id, "agent": a, "started_at": started_at} for a in names]
 
 
 def total_is_exact(total: int, offset: int, rows: int, count_limit: int | None) -> bool:
@@ -146,6 +185,12 @@ class CallStore:
                     session.add(call)
                 _fill(call, record)
                 session.flush()
+                # Who the call's agents are may have changed (a reconciled record replacing
+                # the live one): its call_agents rows are written afresh.
+                session.execute(delete(CallAgent).where(CallAgent.call_id == call.id))
+                rows = _agent_rows(call.id, call.started_at, record.agent, record.agents)
+                if rows:
+                    session.execute(insert(CallAgent), rows)
                 return call.id
         except SQLAlchemyError as e:
             raise StoreError(f"could not save call {record.linkedid}: {e}") from e
@@ -204,14 +249,14 @@ class CallStore:
         counted (a seek on the (column, started_at, id) index, whatever the offset); beyond
         that, total is a lower bound. A page that reaches the end needs no count at all.
         count_limit None: always count exactly."""
-        where = _conditions(f)
+        at, ident = _order(f)
         order = (Call.started_at.desc(), Call.id.desc())
         with self.sessions() as session:
             # The page's keys first, from the index alone (a deep offset skips index entries,
             # not rows), then only those rows, with their legs.
-            keys = session.execute(select(Call.started_at, Call.id).where(*where)
-                                   .order_by(*order).limit(limit).offset(offset)).all()
-            ids = [k.id for k in keys]
+            keys = session.execute(_matching(f, at, ident).order_by(at.desc(), ident.desc())
+                                   .limit(limit).offset(offset)).all()
+            ids = [k[1] for k in keys]
             rows: Sequence[Call] = session.scalars(
                 select(Call).where(Call.id.in_(ids)).order_by(*order)).all() if ids else []
             if (ids and len(ids) < limit) or (not ids and offset == 0):
@@ -219,11 +264,10 @@ class CallStore:
             if count_limit is None or not ids:
                 # Past the end (the client's offset is beyond the matches): the count
                 # is what it needs to page back, and it is smaller than the offset.
-                total = session.scalar(select(func.count()).select_from(Call).where(*where))
+                total = session.scalar(_matching(f, func.count()))
                 return SearchPage(rows, total or 0, True)
             last = keys[-1]
-            after = (select(Call.id).where(*where)
-                     .where(tuple_(Call.started_at, Call.id) < tuple_(last.started_at, last.id))
+            after = (_matching(f, ident).where(tuple_(at, ident) < tuple_(last[0], last[1]))
                      .limit(count_limit + 1))
             counted = session.scalar(select(func.count()).select_from(after.subquery())) or 0
             return SearchPage(rows, offset + len(ids) + counted, counted <= count_limit)
@@ -274,6 +318,11 @@ class CallStore:
                         for leg in call_legs]
                 if rows:
                     conn.execute(insert(CallLeg), rows)
+                agents = [row for call_id, c in zip(ids, calls, strict=True)
+                          for row in _agent_rows(call_id, c["started_at"], c.get("agent"),
+                                                 c.get("agents"))]
+                if agents:
+                    conn.execute(insert(CallAgent), agents)
                 return ids
         except SQLAlchemyError as e:
             raise StoreError(f"could not insert {len(calls)} calls: {e}") from e

@@ -107,7 +107,9 @@ def list_calls(
     caller: Annotated[str | None, Query(
         description="Caller number, exact. Roles that see numbers masked: 403 (R26); an "
                     "agent token finds its own calls only")] = None,
-    agent: Annotated[str | None, Query(description="Agent number (工号), exact")] = None,
+    agent: Annotated[str | None, Query(
+        description="Agent number (工号), exact: calls it talked in, as the first agent or "
+                    "after a transfer (any of the record's `agents`)")] = None,
     disposition: Disposition | None = None,
     dead_air: Annotated[bool | None, Query(
         description="true: calls whose QA flags found dead air; false: analysed, none")] = None,

@@ -147,8 +147,9 @@ class Recovery:
 
     async def complete(self, record: CallRecord) -> CallRecord:
         """A call the bridge followed only in part (adopted mid-way after a restart): CEL's
-        account of the whole call when it has a complete one (route, decider, queue times),
-        else the bridge's own partial record."""
+        account of the whole call when it has a complete one (route, decider, queue times,
+        every agent), with the hold time the bridge measured, else the bridge's own partial
+        record."""
         await asyncio.sleep(self.grace_complete)  # Asterisk logs the end just after it
         try:
             rows = await asyncio.to_thread(self.cel.rows, [record.linkedid],
@@ -159,6 +160,9 @@ class Recovery:
         whole = record_from_cel(rows.get(record.linkedid, []))
         if whole is None or whole.partial:
             return record
+        # CEL logs no hold (issue 8, R9): the holds the bridge saw after adopting the call are
+        # all that is known of them, so they are kept.
+        whole.hold_seconds = max(whole.hold_seconds, record.hold_seconds)
         log.info("call %s, followed in part, completed from CEL", record.linkedid)
         RECORDS.labels("reconciled").inc()
         self.reconciled += 1

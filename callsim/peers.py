@@ -135,10 +135,14 @@ def place_call(server: str, number: str, caller: str, audio: Path, talk_seconds:
 PHONE_SCENARIOS = {
     "answer": "agent_uas.xml",
     "noanswer": "agent_noanswer.xml",
-    "hold": "agent_hold.xml",  # actions: hold_after, hold_for (ms)
+    "hold": "agent_hold.xml",  # actions: hold_after, hold_for (ms), hold_direction
     "transfer": "agent_transfer.xml",  # actions: transfer_after (ms), transfer_to (number)
     # actions: consult_after, consult_for (ms), transfer_to (number)
     "attended": "agent_attended.xml",
+}
+# Actions a mode's scenario reads that a caller may leave out.
+PHONE_DEFAULTS = {
+    "hold": {"hold_direction": "sendonly"},  # or "inactive": the SDP direction of the hold
 }
 
 
@@ -154,7 +158,7 @@ class AgentPhone:
                  actions: Mapping[str, str] | None = None, calls: int | None = None) -> None:
         if mode not in PHONE_SCENARIOS:
             raise ValueError(f"mode {mode!r} is not one of {', '.join(PHONE_SCENARIOS)}")
-        self.actions = dict(actions or {})
+        self.actions = {**PHONE_DEFAULTS.get(mode, {}), **(actions or {})}
         self.calls = calls  # handle this many calls, then stop answering (None: any number)
         self.server, self.number, self.password = server, number, password
         self.local_ip, self.port, self.audio, self.mode = local_ip, port, audio, mode

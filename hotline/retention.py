@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from audit.models import AuditEntry
 from audit.store import Access, AuditFilter, AuditLog
-from callrecords.models import Call, CallLeg
+from callrecords.models import Call, CallAgent, CallLeg
 from callrecords.store import CallStore
 from calls.cel import CelError, first_kept, prune
 from domain.clock import Clock
@@ -227,6 +227,7 @@ class Purger:
         with self.sessions.begin() as s:
             for chunk in _chunks(removed):
                 s.execute(delete(CallLeg).where(CallLeg.call_id.in_(chunk)))
+                s.execute(delete(CallAgent).where(CallAgent.call_id.in_(chunk)))
                 s.execute(delete(Call).where(Call.id.in_(chunk)))
         return sorted(removed)
 

@@ -279,12 +279,16 @@ async def test_a_call_followed_in_part_is_completed_from_cel(tmp_path: Path) -> 
     bridge = _bridge(tmp_path)
     bridge.recovery.grace_complete = 0
     Path(bridge.recovery.cel.path).parent.mkdir(parents=True, exist_ok=True)
-    _cel_file(bridge.recovery.cel.path, {"5.1": _shifted(AGENT_CALL, "5.1", 0)})
+    _cel_file(bridge.recovery.cel.path, {"5.1": _shifted(AGENT_CALL, "5.1", 0),
+                                          "5.2": _shifted(AGENT_CALL, "5.2", 0)})
     started = float(AGENT_CALL[0]["eventtime"])
     adopted = CallRecord("5.1", started + 2, caller="13900000998", agent="1001", partial=True)
     whole = await bridge.recovery.complete(adopted)
     assert not whole.partial and whole.started_at == started
     assert (whole.route, whole.decided_by) == (Route.AGENT, Decider.FALLBACK)
     assert whole.queued_at is not None and whole.source is RecordSource.RECONCILED
+    # CEL logs no hold: the hold the bridge saw after adopting the call is kept (issue 8).
+    held = CallRecord("5.2", started + 2, agent="1001", partial=True, hold_seconds=4.5)
+    assert (await bridge.recovery.complete(held)).hold_seconds == 4.5
     alone = CallRecord("7.7", started, partial=True)
     assert await bridge.recovery.complete(alone) is alone
