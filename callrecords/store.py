@@ -101,10 +101,21 @@ def total_is_exact(total: int, offset: int, rows: int, count_limit: int | None) 
 
 
 @dataclass(frozen=True)
+class Seek:
+    """Where a page starts when paging by cursor (keyset): after the row (started_at, id) in
+    the list's order, `position` rows into the matches (counted along the walk)."""
+
+    started_at: datetime
+    id: int
+    position: int
+
+
+@dataclass(frozen=True)
 class SearchPage:
     rows: Sequence[Call]
     total: int  # the number of matches, or a lower bound of it when not total_exact
     total_exact: bool
+    next: Seek | None = None  # where the next page starts; None: this page is the last
 
 
 class CallStore:
@@ -197,14 +208,22 @@ class CallStore:
         return page.rows, page.total
 
     def page(self, f: CallFilter, limit: int, offset: int,
-             count_limit: int | None) -> SearchPage:
+             count_limit: int | None, after: Seek | None = None) -> SearchPage:
         """A page of calls, newest first, and how many match. Counting every match costs a
         scan of all of them (850,000 answered calls of a million: ~0.25-1 s on SQLite), so
         the count is bounded: at most count_limit + 1 matches after the page's last row are
         counted (a seek on the (column, started_at, id) index, whatever the offset); beyond
         that, total is a lower bound. A page that reaches the end needs no count at all.
-        count_limit None: always count exactly."""
+        count_limit None: always count exactly.
+
+        `after` (a cursor, calls/cursor.py) instead of an offset: the page starts after that
+        row by a seek on the same indexes, so its cost does not grow with the depth (an
+        offset steps over every row before the page); its position stands for the offset."""
         where = _conditions(f)
+        position = offset
+        if after is not None:
+            where.append(_before(after.started_at, after.id))
+            position, offset = after.position, 0
         order = (Call.started_at.desc(), Call.id.desc())
         with self.sessions() as session:
             # The page's keys first, from the index alone (a deep offset skips index entries,
@@ -215,18 +234,24 @@ class CallStore:
             rows: Sequence[Call] = session.scalars(
                 select(Call).where(Call.id.in_(ids)).order_by(*order)).all() if ids else []
             if (ids and len(ids) < limit) or (not ids and offset == 0):
-                return SearchPage(rows, offset + len(ids), True)  # the end: nothing to count
-            if count_limit is None or not ids:
+                return SearchPage(rows, position + len(ids), True)  # the end: nothing to count
+            if not ids or (count_limit is None and after is None):
                 # Past the end (the client's offset is beyond the matches): the count
                 # is what it needs to page back, and it is smaller than the offset.
                 total = session.scalar(select(func.count()).select_from(Call).where(*where))
-                return SearchPage(rows, total or 0, True)
+                more = bool(ids) and offset + len(ids) < (total or 0)
+                return SearchPage(rows, total or 0, True,
+                                  _next(keys[-1], offset + len(ids)) if more else None)
             last = keys[-1]
-            after = (select(Call.id).where(*where)
-                     .where(tuple_(Call.started_at, Call.id) < tuple_(last.started_at, last.id))
-                     .limit(count_limit + 1))
-            counted = session.scalar(select(func.count()).select_from(after.subquery())) or 0
-            return SearchPage(rows, offset + len(ids) + counted, counted <= count_limit)
+            after_page = select(Call.id).where(*where).where(_before(last.started_at, last.id))
+            if count_limit is not None:
+                after_page = after_page.limit(count_limit + 1)
+            counted = session.scalar(
+                select(func.count()).select_from(after_page.subquery())) or 0
+            served = position + len(ids)
+            return SearchPage(rows, served + counted,
+                              count_limit is None or counted <= count_limit,
+                              _next(last, served) if counted else None)
 
     # Bulk access for `hotline calls export/import` (calls/transfer.py): batches, not one
     # session per call, so a million records move in minutes.
@@ -277,6 +302,16 @@ class CallStore:
                 return ids
         except SQLAlchemyError as e:
             raise StoreError(f"could not insert {len(calls)} calls: {e}") from e
+
+
+def _before(started_at: datetime, call_id: int) -> ColumnElement[bool]:
+    """Rows after (started_at, id) in the list's order (newest first): one row-value
+    comparison, which both databases answer by a seek on the (…, started_at, id) indexes."""
+    return tuple_(Call.started_at, Call.id) < tuple_(started_at, call_id)
+
+
+def _next(last: Any, served: int) -> Seek:
+    return Seek(last.started_at, last.id, served)
 
 
 def _fill(call: Call, r: CallRecord) -> None:
