@@ -140,6 +140,7 @@ def test_too_long_a_cursor_is_refused_naming_it(client: TestClient) -> None:
 
 
 def test_an_agent_token_walks_its_own_calls_only(client: TestClient, world: World) -> None:
+    """R26: an agent token sees its own calls only, walking by cursor too."""
     token = TokenStore(world.store.sessions).create("agent:1002", "李四", None,
                                                     datetime.now(UTC))[1]
     pages = _walk_by_link(client, {"limit": 1}, token)
