@@ -222,7 +222,7 @@ class CallStore:
         where = _conditions(f)
         position = offset
         if after is not None:
-            where.append(_before(after.started_at, after.id))
+            where.append(_older_than(after.started_at, after.id))
             position, offset = after.position, 0
         order = (Call.started_at.desc(), Call.id.desc())
         with self.sessions() as session:
@@ -243,7 +243,7 @@ class CallStore:
                 return SearchPage(rows, total or 0, True,
                                   _next(keys[-1], offset + len(ids)) if more else None)
             last = keys[-1]
-            after_page = select(Call.id).where(*where).where(_before(last.started_at, last.id))
+            after_page = select(Call.id).where(*where).where(_older_than(last.started_at, last.id))
             if count_limit is not None:
                 after_page = after_page.limit(count_limit + 1)
             counted = session.scalar(
@@ -304,9 +304,10 @@ class CallStore:
             raise StoreError(f"could not insert {len(calls)} calls: {e}") from e
 
 
-def _before(started_at: datetime, call_id: int) -> ColumnElement[bool]:
-    """Rows after (started_at, id) in the list's order (newest first): one row-value
-    comparison, which both databases answer by a seek on the (…, started_at, id) indexes."""
+def _older_than(started_at: datetime, call_id: int) -> ColumnElement[bool]:
+    """Rows after (started_at, id) in the list's order (newest first, id breaking ties): one
+    row-value comparison, which both databases answer by a seek on the (…, started_at, id)
+    indexes (bench/page_plans.py shows the plans)."""
     return tuple_(Call.started_at, Call.id) < tuple_(started_at, call_id)
 
 
