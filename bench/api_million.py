@@ -41,8 +41,8 @@ from page_plans import page_plans
 from postgres_cluster import throwaway_cluster
 from results_file import save_section
 
+from callrecords.keyset import decode
 from callrecords.store import CallFilter, CallStore
-from calls.cursor import decode
 
 PROJECT = Path(__file__).resolve().parents[1]
 WORK = PROJECT / "var" / "bench"
@@ -282,9 +282,9 @@ def deep_page_plans(url: str, calls: int, cursors: dict[str, dict[str, str]]
             "offset_deep": page_plans(store, CallFilter(), calls * 9 // 10, None),
             "answered_offset_deep": page_plans(store, answered, calls * 8 // 10, None),
             "cursor_deep": page_plans(store, CallFilter(), 0, decode(
-                cursors["cursor_deep"]["cursor"], CallFilter())),
+                "calls", cursors["cursor_deep"]["cursor"], CallFilter())),
             "answered_cursor_deep": page_plans(store, answered, 0, decode(
-                cursors["answered_cursor_deep"]["cursor"], answered)),
+                "calls", cursors["answered_cursor_deep"]["cursor"], answered)),
         }
     finally:
         store.engine.dispose()

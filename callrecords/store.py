@@ -17,6 +17,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
+from callrecords.keyset import Seek as Seek
 from callrecords.models import Call, CallLeg
 from callrecords.record import CallRecord
 
@@ -98,16 +99,6 @@ def total_is_exact(total: int, offset: int, rows: int, count_limit: int | None) 
     """Whether search()'s total is the number of matches, or a lower bound: the count past
     the page stopped at count_limit + 1 (were that exact, a bound it still is)."""
     return count_limit is None or total != offset + rows + count_limit + 1
-
-
-@dataclass(frozen=True)
-class Seek:
-    """Where a page starts when paging by cursor (keyset): after the row (started_at, id) in
-    the list's order, `position` rows into the matches (counted along the walk)."""
-
-    started_at: datetime
-    id: int
-    position: int
 
 
 @dataclass(frozen=True)
@@ -216,7 +207,7 @@ class CallStore:
         that, total is a lower bound. A page that reaches the end needs no count at all.
         count_limit None: always count exactly.
 
-        `after` (a cursor, calls/cursor.py) instead of an offset: the page starts after that
+        `after` (a cursor, callrecords/keyset.py) instead of an offset: the page starts after that
         row by a seek on the same indexes, so its cost does not grow with the depth (an
         offset steps over every row before the page); its position stands for the offset."""
         where = _conditions(f)

@@ -20,13 +20,13 @@ from api.auth import RECORDING_ROLES, Principal, bearer_scheme
 from api.deps import CompanyZone, PageLimit, ensure_role, page_size
 from api.privacy import Disclosure, NumberDisclosure
 from api.schemas import MAX_ID, ErrorOut, QueryTime, in_zone
+from callrecords.keyset import MAX_LENGTH as MAX_CURSOR
+from callrecords.keyset import CursorError, Seek
+from callrecords.keyset import decode as decode_cursor
+from callrecords.keyset import encode as encode_cursor
 from callrecords.live_sessions import LiveSession, LiveSessionStore
 from callrecords.models import Call
-from callrecords.store import CallFilter, CallStore, Seek
-from calls.cursor import MAX_LENGTH as MAX_CURSOR
-from calls.cursor import CursorError
-from calls.cursor import decode as decode_cursor
-from calls.cursor import encode as encode_cursor
+from callrecords.store import CallFilter, CallStore
 from calls.errors import (
     CallNotFound,
     CursorInvalid,
@@ -157,7 +157,7 @@ def list_calls(
     page = store.page(f, limit, offset, count_limit, after)
     # In a header, so the body keeps its shape: `total` is exact, or (false) a lower bound.
     response.headers[TOTAL_EXACT] = "true" if page.total_exact else "false"
-    following = encode_cursor(page.next, f) if page.next is not None else None
+    following = encode_cursor("calls", page.next, f) if page.next is not None else None
     if following is not None:
         response.headers["Link"] = f'<{_next_url(request, following)}>; rel="next"'
     live = LiveSessionStore(store.sessions).for_calls([c.linkedid for c in page.rows])  # R18
@@ -170,7 +170,7 @@ def _resume(cursor: str | None, f: CallFilter) -> Seek | None:
     if cursor is None:
         return None
     try:
-        return decode_cursor(cursor, f)
+        return decode_cursor("calls", cursor, f)
     except CursorError as e:
         raise CursorInvalid(str(e)) from e
 

@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete
 
+from callrecords.keyset import decode, encode
 from callrecords.models import Call
 from callrecords.store import CallFilter, CallStore, SearchPage, Seek
-from calls.cursor import decode, encode
 
 BASE = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 # Few distinct start times (some with microseconds) for many calls: ties are the rule.
@@ -70,7 +70,7 @@ def _cursor_walk(store: CallStore, f: CallFilter, limit: int, count_limit: int |
             return ids
         assert page.rows and page.next.id == page.rows[-1].id
         # Through the text a client holds, as the API hands it over.
-        after = decode(encode(page.next, f), f)
+        after = decode("calls", encode("calls", page.next, f), f)
     raise AssertionError("the cursor walk does not end")
 
 

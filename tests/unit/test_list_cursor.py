@@ -1,7 +1,7 @@
-"""GET /calls's cursor text (calls/cursor.py, issue 9): it gives back exactly where the walk
-stopped, for the filters it was made for only; anything else a client may send (an edited,
-truncated or made-up cursor, one for other filters) is a CursorError, never another exception
-that would answer 500."""
+"""The lists' cursor text (callrecords/keyset.py, issue 9): it gives back exactly where the walk
+stopped, for the list and filters it was made for only; anything else a client may send (an
+edited, truncated or made-up cursor, one for other filters or another list) is a CursorError,
+never another exception that would answer 500."""
 
 from __future__ import annotations
 
@@ -14,10 +14,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from callrecords.store import CallFilter, Seek
-from calls.cursor import CursorError, decode, encode
+from audit.store import AuditFilter
+from callrecords.keyset import CursorError, Seek, _check, fingerprint
+from callrecords.keyset import decode as decode_any
+from callrecords.keyset import encode as encode_any
+from callrecords.store import CallFilter
 
 MAX_ID = 2**63 - 1
+
+
+def encode(seek: Seek, f: CallFilter) -> str:
+    return encode_any("calls", seek, f)
+
+
+def decode(cursor: str, f: CallFilter) -> Seek:
+    return decode_any("calls", cursor, f)
 
 seeks = st.builds(
     Seek,
@@ -81,8 +92,6 @@ def test_any_text_is_a_cursor_error_or_nothing_else(text: str) -> None:
 def _made_up(body: object) -> str:
     """A cursor with a valid check value around a payload this API never makes: the check is a
     checksum, not a secret, so the payload's fields are validated on their own."""
-    from calls.cursor import _check
-
     payload = base64.urlsafe_b64encode(json.dumps(body).encode()).rstrip(b"=").decode()
     return f"{payload}.{_check(payload)}"
 
@@ -102,9 +111,15 @@ def test_a_made_up_payload_is_refused(body: object) -> None:
 
 def test_a_made_up_payload_for_these_filters_seeks_where_it_says() -> None:
     # Not a grant: the request's filters and the agent restriction still apply (tests/api).
-    from calls.cursor import fingerprint
-
     t = datetime(2026, 1, 1, tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC)
     cursor = _made_up({"v": 1, "t": t // timedelta(microseconds=1), "id": 9, "p": 4,
-                       "f": fingerprint(CallFilter())})
+                       "f": fingerprint("calls", CallFilter())})
     assert decode(cursor, CallFilter()) == Seek(datetime(2026, 1, 1, tzinfo=UTC), 9, 4)
+
+
+def test_a_cursor_of_one_list_is_refused_by_another() -> None:
+    seek = Seek(datetime(2026, 11, 24, tzinfo=UTC), 3, 2)
+    cursor = encode_any("audit", seek, AuditFilter())
+    assert decode_any("audit", cursor, AuditFilter()) == seek
+    with pytest.raises(CursorError, match="other filters"):
+        decode(cursor, CallFilter())
