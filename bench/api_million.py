@@ -34,7 +34,7 @@ import soundfile as sf
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from aggregate import summary
+from aggregate import ratios, summary
 from download_ceiling import sendfile_server
 from million_seed import AGENTS, FIRST_AGENT, RECORDING, seed
 from page_plans import page_plans
@@ -107,9 +107,10 @@ def recording_file(folder: Path) -> Path:
     return path
 
 
-def timed(get: Callable[[], httpx.Response], n: int) -> list[float]:
+def timed(get: Callable[[], httpx.Response], n: int, warm: bool = True) -> list[float]:
     samples = []
-    get()  # warm: the first request of a kind pays for imports and plans
+    if warm:
+        get()  # the first request of a kind pays for imports and plans
     for _ in range(n):
         t = time.perf_counter()
         r = get()
@@ -264,12 +265,39 @@ def search_and_record(client: httpx.Client, calls: int, requests: int,
         print(f"  GET /calls {name:<24} p50 {search[name]['p50']:8.1f} ms  "
               f"p95 {search[name]['p95']:8.1f} ms", flush=True)
     results["search_ms"] = search
+    results["deep_pairs"] = deep_pairs(client, calls, cursors, requests)
     rng = random.Random(7)
     results["record_ms"] = summary(timed(
         lambda: client.get(f"/calls/{rng.randrange(1, calls + 1)}"), requests * 2))
     print(f"  GET /calls/{{id}} p50 {results['record_ms']['p50']:.1f} ms  "
           f"p95 {results['record_ms']['p95']:.1f} ms", flush=True)
     return cursors
+
+
+def deep_pairs(client: httpx.Client, calls: int, cursors: dict[str, dict[str, str]],
+               n: int) -> dict[str, Any]:
+    """The same deep page by offset and by cursor, alternated request by request (A/B/A/B),
+    so that the other load of a shared machine falls on both alike: each one's p50/p95 and the
+    ratios cursor/offset of the pairs (min/median/max)."""
+    cases = search_cases(calls)
+    out: dict[str, Any] = {}
+    for offset_case, cursor_case in (("offset_deep", "cursor_deep"),
+                                     ("answered_offset_deep", "answered_cursor_deep")):
+        get_offset = partial(client.get, "/calls", params=cases[offset_case])
+        get_cursor = partial(client.get, "/calls", params=cursors[cursor_case])
+        by_offset: list[float] = []
+        by_cursor: list[float] = []
+        for _ in range(n):
+            by_offset += timed(get_offset, 1, warm=False)
+            by_cursor += timed(get_cursor, 1, warm=False)
+        out[cursor_case] = {"offset_ms": summary(by_offset), "cursor_ms": summary(by_cursor),
+                            "cursor_over_offset": ratios(by_cursor, by_offset)}
+        r = out[cursor_case]
+        print(f"  alternated {cursor_case:<22} offset p50/p95 {r['offset_ms']['p50']:.1f}/"
+              f"{r['offset_ms']['p95']:.1f} ms, cursor {r['cursor_ms']['p50']:.1f}/"
+              f"{r['cursor_ms']['p95']:.1f} ms, cursor/offset median "
+              f"{r['cursor_over_offset']['median']:.2f}", flush=True)
+    return out
 
 
 def deep_page_plans(url: str, calls: int, cursors: dict[str, dict[str, str]]
