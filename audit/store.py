@@ -10,12 +10,13 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.auth import Principal
 from audit.models import AuditEntry
+from callrecords.keyset import Seek
 
 log = logging.getLogger("hotline.audit")
 
@@ -81,6 +82,15 @@ class AuditLog:
 
     def search(self, f: AuditFilter, limit: int, offset: int
                ) -> tuple[Sequence[AuditEntry], int]:
+        page = self.page(f, limit, offset)
+        return page.rows, page.total
+
+    def page(self, f: AuditFilter, limit: int, offset: int, after: Seek | None = None
+             ) -> AuditPage:
+        """A page of the log, newest first, with the number of matches. `after` (a cursor,
+        callrecords/keyset.py) instead of an offset: the page starts after that entry by a
+        seek on (at, id) rather than stepping over every entry before it; its position stands
+        for the offset, and the total is counted from there."""
         query = select(AuditEntry)
         if f.since is not None:
             query = query.where(AuditEntry.at >= f.since.astimezone(UTC))
@@ -90,8 +100,24 @@ class AuditLog:
                               (AuditEntry.role, f.role), (AuditEntry.token, f.token)):
             if value:
                 query = query.where(column == value)
+        position = offset
+        if after is not None:
+            query = query.where(tuple_(AuditEntry.at, AuditEntry.id)
+                                < tuple_(after.started_at, after.id))
+            position, offset = after.position, 0
         with self.sessions() as session:
             total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
             rows = session.scalars(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
                                    .limit(limit).offset(offset)).all()
-            return rows, total
+        served = position + len(rows)
+        if after is not None:
+            total += position  # counted from the cursor on
+        more = bool(rows) and served < total
+        return AuditPage(rows, total, Seek(rows[-1].at, rows[-1].id, served) if more else None)
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    rows: Sequence[AuditEntry]
+    total: int
+    next: Seek | None  # where the next page starts; None: this page is the last

@@ -34,13 +34,15 @@ import soundfile as sf
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from aggregate import summary
+from aggregate import ratios, summary
 from download_ceiling import sendfile_server
 from million_seed import AGENTS, FIRST_AGENT, RECORDING, seed
+from page_plans import page_plans
 from postgres_cluster import throwaway_cluster
 from results_file import save_section
 
-from callrecords.store import CallStore
+from callrecords.keyset import decode
+from callrecords.store import CallFilter, CallStore
 
 PROJECT = Path(__file__).resolve().parents[1]
 WORK = PROJECT / "var" / "bench"
@@ -106,9 +108,10 @@ def recording_file(folder: Path) -> Path:
     return path
 
 
-def timed(get: Callable[[], httpx.Response], n: int) -> list[float]:
+def timed(get: Callable[[], httpx.Response], n: int, warm: bool = True) -> list[float]:
     samples = []
-    get()  # warm: the first request of a kind pays for imports and plans
+    if warm:
+        get()  # the first request of a kind pays for imports and plans
     for _ in range(n):
         t = time.perf_counter()
         r = get()
@@ -134,6 +137,21 @@ def search_cases(calls: int) -> dict[str, dict[str, str]]:
         "agent_offset_last_page": {"agent": agent,
                                    "offset": str(max(0, calls * 85 // 100 // AGENTS - 60))},
     }
+
+
+def cursor_cases(client: httpx.Client, calls: int) -> dict[str, dict[str, str]]:
+    """The deep pages of search_cases reached by cursor instead of offset: the cursor is the
+    one the API gives with the page just before (its `next`), as a client walking the list
+    would hold it at that depth (walking there page by page would take 18,000 requests)."""
+    cases = {}
+    for name, params, depth in (("cursor_deep", {}, calls * 9 // 10),
+                                ("answered_cursor_deep", {"disposition": "answered"},
+                                 calls * 8 // 10)):
+        before = client.get("/calls", params={**params, "offset": str(depth - 50)}).json()
+        if before["offset"] + len(before["items"]) != depth or not before["next"]:
+            sys.exit(f"{name}: no page at {depth}")
+        cases[name] = {**params, "cursor": before["next"]}
+    return cases
 
 
 def download_speed(clients: dict[str, httpx.Client], call_id: int, path: Path, rounds: int
@@ -221,7 +239,8 @@ def measure(url: str, calls: int, requests: int, rounds: int, download_only: boo
         clients = dict(zip(servers, (client for _, client in running), strict=True))
         client = clients["api"]
         if not download_only:
-            search_and_record(client, calls, requests, results)
+            cursors = search_and_record(client, calls, requests, results)
+            results["plans"] = deep_page_plans(url, calls, cursors)
         answered = client.get("/calls", params={"disposition": "answered", "limit": 1})
         with sendfile_server(wav) as port:
             clients["ceiling"] = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60)
@@ -238,18 +257,69 @@ def measure(url: str, calls: int, requests: int, rounds: int, download_only: boo
 
 
 def search_and_record(client: httpx.Client, calls: int, requests: int,
-                      results: dict[str, Any]) -> None:
+                      results: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Times every search case and one record; returns the cursor cases it timed."""
     search = {}
-    for name, params in search_cases(calls).items():
+    cursors = cursor_cases(client, calls)
+    for name, params in (search_cases(calls) | cursors).items():
         search[name] = summary(timed(partial(client.get, "/calls", params=params), requests))
         print(f"  GET /calls {name:<24} p50 {search[name]['p50']:8.1f} ms  "
               f"p95 {search[name]['p95']:8.1f} ms", flush=True)
     results["search_ms"] = search
+    results["deep_pairs"] = deep_pairs(client, calls, cursors, requests)
     rng = random.Random(7)
     results["record_ms"] = summary(timed(
         lambda: client.get(f"/calls/{rng.randrange(1, calls + 1)}"), requests * 2))
     print(f"  GET /calls/{{id}} p50 {results['record_ms']['p50']:.1f} ms  "
           f"p95 {results['record_ms']['p95']:.1f} ms", flush=True)
+    return cursors
+
+
+def deep_pairs(client: httpx.Client, calls: int, cursors: dict[str, dict[str, str]],
+               n: int) -> dict[str, Any]:
+    """The same deep page by offset and by cursor, alternated request by request (A/B/A/B),
+    so that the other load of a shared machine falls on both alike: each one's p50/p95 and the
+    ratios cursor/offset of the pairs (min/median/max)."""
+    cases = search_cases(calls)
+    out: dict[str, Any] = {}
+    for offset_case, cursor_case in (("offset_deep", "cursor_deep"),
+                                     ("answered_offset_deep", "answered_cursor_deep")):
+        get_offset = partial(client.get, "/calls", params=cases[offset_case])
+        get_cursor = partial(client.get, "/calls", params=cursors[cursor_case])
+        by_offset: list[float] = []
+        by_cursor: list[float] = []
+        for _ in range(n):
+            by_offset += timed(get_offset, 1, warm=False)
+            by_cursor += timed(get_cursor, 1, warm=False)
+        out[cursor_case] = {"offset_ms": summary(by_offset), "cursor_ms": summary(by_cursor),
+                            "cursor_over_offset": ratios(by_cursor, by_offset)}
+        r = out[cursor_case]
+        print(f"  alternated {cursor_case:<22} offset p50/p95 {r['offset_ms']['p50']:.1f}/"
+              f"{r['offset_ms']['p95']:.1f} ms, cursor {r['cursor_ms']['p50']:.1f}/"
+              f"{r['cursor_ms']['p95']:.1f} ms, cursor/offset median "
+              f"{r['cursor_over_offset']['median']:.2f}", flush=True)
+    return out
+
+
+def deep_page_plans(url: str, calls: int, cursors: dict[str, dict[str, str]]
+                    ) -> dict[str, Any]:
+    """How the database reads the deep pages, by offset and by cursor (bench/page_plans.py)."""
+    store = CallStore(url)
+    answered = CallFilter(disposition="answered")
+    try:
+        plans = {
+            "offset_deep": page_plans(store, CallFilter(), calls * 9 // 10, None),
+            "answered_offset_deep": page_plans(store, answered, calls * 8 // 10, None),
+            "cursor_deep": page_plans(store, CallFilter(), 0, decode(
+                "calls", cursors["cursor_deep"]["cursor"], CallFilter())),
+            "answered_cursor_deep": page_plans(store, answered, 0, decode(
+                "calls", cursors["answered_cursor_deep"]["cursor"], answered)),
+        }
+    finally:
+        store.engine.dispose()
+    for name, statements in plans.items():
+        print(f"  plan {name}: " + " | ".join(statements[0]["plan"]), flush=True)
+    return plans
 
 
 def main() -> None:

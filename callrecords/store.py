@@ -28,6 +28,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
+from callrecords.keyset import Seek as Seek
 from callrecords.models import Call, CallAgent, CallLeg
 from callrecords.record import CallRecord
 
@@ -144,6 +145,7 @@ class SearchPage:
     rows: Sequence[Call]
     total: int  # the number of matches, or a lower bound of it when not total_exact
     total_exact: bool
+    next: Seek | None = None  # where the next page starts; None: this page is the last
 
 
 class CallStore:
@@ -242,35 +244,52 @@ class CallStore:
         return page.rows, page.total
 
     def page(self, f: CallFilter, limit: int, offset: int,
-             count_limit: int | None) -> SearchPage:
+             count_limit: int | None, after: Seek | None = None) -> SearchPage:
         """A page of calls, newest first, and how many match. Counting every match costs a
         scan of all of them (850,000 answered calls of a million: ~0.25-1 s on SQLite), so
         the count is bounded: at most count_limit + 1 matches after the page's last row are
         counted (a seek on the (column, started_at, id) index, whatever the offset); beyond
         that, total is a lower bound. A page that reaches the end needs no count at all.
-        count_limit None: always count exactly."""
+        count_limit None: always count exactly.
+
+        `after` (a cursor, callrecords/keyset.py) instead of an offset: the page starts after that
+        row by a seek on the same indexes, so its cost does not grow with the depth (an
+        offset steps over every row before the page); its position stands for the offset."""
         at, ident = _order(f)
+        seek: list[ColumnElement[bool]] = []
+        position = offset
+        if after is not None:
+            seek.append(tuple_(at, ident) < tuple_(after.started_at, after.id))
+            position, offset = after.position, 0
         order = (Call.started_at.desc(), Call.id.desc())
         with self.sessions() as session:
             # The page's keys first, from the index alone (a deep offset skips index entries,
             # not rows), then only those rows, with their legs.
-            keys = session.execute(_matching(f, at, ident).order_by(at.desc(), ident.desc())
+            keys = session.execute(_matching(f, at, ident).where(*seek)
+                                   .order_by(at.desc(), ident.desc())
                                    .limit(limit).offset(offset)).all()
             ids = [k[1] for k in keys]
             rows: Sequence[Call] = session.scalars(
                 select(Call).where(Call.id.in_(ids)).order_by(*order)).all() if ids else []
             if (ids and len(ids) < limit) or (not ids and offset == 0):
-                return SearchPage(rows, offset + len(ids), True)  # the end: nothing to count
-            if count_limit is None or not ids:
+                return SearchPage(rows, position + len(ids), True)  # the end: nothing to count
+            if not ids or (count_limit is None and after is None):
                 # Past the end (the client's offset is beyond the matches): the count
                 # is what it needs to page back, and it is smaller than the offset.
                 total = session.scalar(_matching(f, func.count()))
-                return SearchPage(rows, total or 0, True)
+                more = bool(ids) and offset + len(ids) < (total or 0)
+                return SearchPage(rows, total or 0, True,
+                                  _next(keys[-1], offset + len(ids)) if more else None)
             last = keys[-1]
-            after = (_matching(f, ident).where(tuple_(at, ident) < tuple_(last[0], last[1]))
-                     .limit(count_limit + 1))
-            counted = session.scalar(select(func.count()).select_from(after.subquery())) or 0
-            return SearchPage(rows, offset + len(ids) + counted, counted <= count_limit)
+            after_page = _matching(f, ident).where(tuple_(at, ident) < tuple_(last[0], last[1]))
+            if count_limit is not None:
+                after_page = after_page.limit(count_limit + 1)
+            counted = session.scalar(
+                select(func.count()).select_from(after_page.subquery())) or 0
+            served = position + len(ids)
+            return SearchPage(rows, served + counted,
+                              count_limit is None or counted <= count_limit,
+                              _next(last, served) if counted else None)
 
     # Bulk access for `hotline calls export/import` (calls/transfer.py): batches, not one
     # session per call, so a million records move in minutes.
@@ -326,6 +345,12 @@ class CallStore:
                 return ids
         except SQLAlchemyError as e:
             raise StoreError(f"could not insert {len(calls)} calls: {e}") from e
+
+
+def _next(last: Any, served: int) -> Seek:
+    """The cursor after a page's last key row: (started_at, call id) of the calls' or, with
+    `agent`, of call_agents' (the same values: its copy of the call's start)."""
+    return Seek(last[0], last[1], served)
 
 
 def _fill(call: Call, r: CallRecord) -> None:

@@ -8,7 +8,9 @@
     RangeNotSatisfiable           416 recording.range_not_satisfiable  (Content-Range: bytes */N)
     RecordingUnreadable           409 recording.unreadable  the file is there but is not audio
     InvalidRequest                422
-    └── InvalidPeriod                 calls.invalid_period  since is not before until
+    ├── InvalidPeriod                 calls.invalid_period  since is not before until
+    ├── CursorInvalid                 calls.cursor_invalid  malformed, edited, or other filters
+    └── CursorWithOffset              calls.cursor_with_offset  both cursor and offset given
 """
 
 from __future__ import annotations
@@ -57,3 +59,23 @@ class RecordingUnreadable(ApiError):
     status = 409
     error_id = "recording.unreadable"
     message = "the recording file of this call cannot be read as audio"
+
+
+class _CursorError(InvalidRequest):
+    """Names the parameter the way request.invalid does (details.errors[0].location)."""
+
+    reason = "not a cursor of this list"
+
+    def __init__(self, reason: str | None = None) -> None:
+        reason = reason or self.reason
+        super().__init__(f"query.cursor: {reason}", {"errors": [
+            {"location": "query.cursor", "message": reason, "type": self.error_id}]})
+
+
+class CursorInvalid(_CursorError):
+    error_id = "calls.cursor_invalid"
+
+
+class CursorWithOffset(_CursorError):
+    error_id = "calls.cursor_with_offset"
+    reason = "a page starts at a cursor or at an offset, not both"

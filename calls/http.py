@@ -20,11 +20,17 @@ from api.auth import RECORDING_ROLES, Principal, bearer_scheme
 from api.deps import CompanyZone, PageLimit, ensure_role, page_size
 from api.privacy import Disclosure, NumberDisclosure
 from api.schemas import MAX_ID, ErrorOut, QueryTime, in_zone
+from callrecords.keyset import MAX_LENGTH as MAX_CURSOR
+from callrecords.keyset import CursorError, Seek
+from callrecords.keyset import decode as decode_cursor
+from callrecords.keyset import encode as encode_cursor
 from callrecords.live_sessions import LiveSession, LiveSessionStore
 from callrecords.models import Call
-from callrecords.store import CallFilter, CallStore, total_is_exact
+from callrecords.store import CallFilter, CallStore
 from calls.errors import (
     CallNotFound,
+    CursorInvalid,
+    CursorWithOffset,
     InvalidPeriod,
     RangeNotSatisfiable,
     RecordingMissing,
@@ -85,14 +91,25 @@ router = APIRouter(tags=["calls"], responses=_ERRORS)  # type: ignore[arg-type]
 
 
 @router.get("/calls", response_model=CallPage, summary="Search call records",
-            responses={200: {"headers": {TOTAL_EXACT: {
-                                "description": "true: `total` is the number of matches; "
-                                               "false: a lower bound (api.count_limit)",
-                                "schema": {"type": "string", "enum": ["true", "false"]}}}},
+            description="Newest first. Page by `offset`, or (at any depth, at the same cost) "
+                        "by `cursor`: each page's `next` (also the `Link` header, "
+                        "rel=\"next\") with the same filters.",
+            responses={200: {"headers": {
+                           TOTAL_EXACT: {
+                               "description": "true: `total` is the number of matches; "
+                                              "false: a lower bound (api.count_limit)",
+                               "schema": {"type": "string", "enum": ["true", "false"]}},
+                           "Link": {
+                               "description": "`<url>; rel=\"next\"`: the next page by "
+                                              "cursor (a reference relative to the request); "
+                                              "absent on the last page",
+                               "schema": {"type": "string"}}}},
                        403: {"model": ErrorOut,
                              "description": "privacy.number_filter_forbidden"},
                        422: {"model": ErrorOut,
-                             "description": "request.invalid, calls.invalid_period"}})
+                             "description": "request.invalid, calls.invalid_period, "
+                                            "calls.cursor_invalid, "
+                                            "calls.cursor_with_offset"}})
 def list_calls(
     request: Request,
     response: Response,
@@ -118,8 +135,13 @@ def list_calls(
                     "none")] = None,
     limit: PageLimit = None,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    cursor: Annotated[str | None, Query(
+        max_length=MAX_CURSOR, description="Start after the page that gave this cursor "
+        "(its `next`), with the same filters; not with offset")] = None,
 ) -> CallPage:
     limit = page_size(request, limit)
+    if cursor is not None and "offset" in request.query_params:
+        raise CursorWithOffset()
     since, until = in_zone(since, timezone), in_zone(until, timezone)
     if since is not None and until is not None and since > until:
         raise InvalidPeriod(details={"since": since.isoformat(),
@@ -131,15 +153,36 @@ def list_calls(
     f = CallFilter(since=since, until=until, caller=caller, agent=disclosure.agent or agent,
                    disposition=disposition.value if disposition else None,
                    dead_air=dead_air, overtalk=overtalk)
+    after = _resume(cursor, f)
     store = _store(request)
     count_limit: int = request.app.state.count_limit
-    rows, total = store.search(f, limit, offset, count_limit)
+    page = store.page(f, limit, offset, count_limit, after)
     # In a header, so the body keeps its shape: `total` is exact, or (false) a lower bound.
-    exact = total_is_exact(total, offset, len(rows), count_limit)
-    response.headers[TOTAL_EXACT] = "true" if exact else "false"
-    live = LiveSessionStore(store.sessions).for_calls([c.linkedid for c in rows])  # R18
+    response.headers[TOTAL_EXACT] = "true" if page.total_exact else "false"
+    following = encode_cursor("calls", page.next, f) if page.next is not None else None
+    if following is not None:
+        response.headers["Link"] = f'<{_next_url(request, following)}>; rel="next"'
+    live = LiveSessionStore(store.sessions).for_calls([c.linkedid for c in page.rows])  # R18
     return CallPage(items=[call_out(c, timezone, disclosure, live.get(c.linkedid, ()))
-                           for c in rows], total=total, limit=limit, offset=offset)
+                           for c in page.rows], total=page.total, limit=limit,
+                    offset=after.position if after else offset, next=following)
+
+
+def _resume(cursor: str | None, f: CallFilter) -> Seek | None:
+    if cursor is None:
+        return None
+    try:
+        return decode_cursor("calls", cursor, f)
+    except CursorError as e:
+        raise CursorInvalid(str(e)) from e
+
+
+def _next_url(request: Request, cursor: str) -> str:
+    """This request's path and query with `cursor` for `offset` (RFC 8288 allows a reference
+    relative to the request: right behind a proxy that rewrites the host or the scheme)."""
+    url = request.url.remove_query_params(["offset", "cursor"]).include_query_params(
+        cursor=cursor)
+    return f"{url.path}?{url.query}"
 
 
 @router.get("/calls/{call_id}", response_model=CallOut, summary="One call record",

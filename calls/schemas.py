@@ -203,4 +203,9 @@ class CallPage(BaseModel):
                                    "page's items + api.count_limit + 1): counting every "
                                    "match of a large history would scan all of them")
     limit: int
-    offset: int
+    offset: int = Field(description="Rows before this page: the request's offset, or on a "
+                                    "page reached by `cursor`, counted along the walk")
+    next: str | None = Field(None, description="The cursor of the next page (`?cursor=`, "
+                                               "with the same filters); null on the last "
+                                               "page. Also in the `Link` header, "
+                                               "rel=\"next\"")

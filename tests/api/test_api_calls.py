@@ -81,7 +81,7 @@ def test_filter_by_disposition(client: TestClient) -> None:
     assert linkedids(search(client, disposition="answered")) == ["1704.1", "1703.1", "1700.1"]
     assert linkedids(search(client, disposition="voicemail")) == ["1702.1"]
     assert search(client, disposition="forwarded") == {"items": [], "total": 0, "limit": 20,
-                                                       "offset": 0}
+                                                       "offset": 0, "next": None}
 
 
 def test_filters_combine(client: TestClient) -> None:

@@ -119,6 +119,7 @@ def test_operational_error_mid_query(client: TestClient, world: World,
         raise OperationalError("SELECT", {}, Exception("server closed the connection"))
 
     monkeypatch.setattr(world.store, "search", fail)
+    monkeypatch.setattr(world.store, "page", fail)  # GET /calls reads its page here
     monkeypatch.setattr(world.store, "get", fail)
     _assert_unavailable(client, world)
 
