@@ -54,7 +54,11 @@ def bench_config(work: Path, agents: int) -> Path:
     for n in range(agents):
         lines += ['[[agents]]', f'number = "{1001 + n}"', f'name = "坐席{1001 + n}"',
                   f'password = "bench-{1001 + n}"', '']
-    lines += ['[ami]', 'secret = "bench-ami-secret"', '', '[api]',
+    # Secrets of the bench's own (the service refuses to start on the example values).
+    lines += ['[[supervisors]]', 'number = "9001"', 'name = "质检"',
+              'password = "bench-9001"', '']
+    lines += ['[ami]', 'secret = "bench-ami-secret"',
+              'originate_secret = "bench-originate-secret"', '', '[api]',
               'tokens = { "bench-qa-0123456789" = "qa" }', '',
               '[prompts]', 'greeting = "您好"', 'agent_intro = "{agent}号"', '']
     path = work / "bench.toml"
