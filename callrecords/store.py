@@ -10,7 +10,17 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Integer, create_engine, func, insert, select, text, tuple_, update
+from sqlalchemy import (
+    Integer,
+    create_engine,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.compiler import compiles
@@ -112,7 +122,10 @@ class CallStore:
         url = make_url(database_url)
         if url.drivername.startswith("sqlite") and url.database not in (None, "", ":memory:"):
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = create_engine(url, pool_pre_ping=True)
+        # A pre-ping reconnects after a PostgreSQL restart; a SQLite file has no connection to
+        # lose, and the ping was a statement more per transaction (issue 9).
+        self.engine: Engine = create_engine(
+            url, pool_pre_ping=not url.drivername.startswith("sqlite"))
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def migrate(self) -> None:
@@ -138,17 +151,47 @@ class CallStore:
 
     def save(self, record: CallRecord) -> int:
         """Inserts the call, or replaces it if this linkedid was stored before."""
+        return self.save_many([record])[0]
+
+    def save_many(self, records: Sequence[CallRecord]) -> list[int]:
+        """save() of each record, in one transaction (all or none); the ids in order. In SQL,
+        not through the ORM's unit of work: building, flushing and committing a session per
+        call was the bridge's largest CPU cost under load (issue 9's profile), and calls that
+        end together are written together. A record's recording columns are left as they
+        are (a record written again from the spool keeps its recording)."""
+        if not records:
+            return []
         try:
             with self.sessions.begin() as session:
-                call = session.scalar(select(Call).where(Call.linkedid == record.linkedid))
-                if call is None:
-                    call = Call(linkedid=record.linkedid)
-                    session.add(call)
-                _fill(call, record)
-                session.flush()
-                return call.id
+                conn = session.connection()  # SQL statements, no unit of work
+                known: dict[str, int] = {}
+                wanted = list({r.linkedid for r in records})
+                for i in range(0, len(wanted), 500):  # under every driver's parameter cap
+                    known.update((row.linkedid, row.id) for row in conn.execute(
+                        select(Call.linkedid, Call.id).where(
+                            Call.linkedid.in_(wanted[i:i + 500]))))
+                ids: list[int] = []
+                legs: dict[int, list[dict[str, Any]]] = {}
+                for record in records:
+                    values = _columns(record)
+                    call_id = known.get(record.linkedid)
+                    if call_id is None:
+                        call_id = conn.execute(insert(Call).values(
+                            linkedid=record.linkedid, **values).returning(Call.id)).scalar_one()
+                        known[record.linkedid] = call_id
+                    else:
+                        conn.execute(update(Call).where(Call.id == call_id).values(**values))
+                        conn.execute(delete(CallLeg).where(CallLeg.call_id == call_id))
+                    legs[call_id] = _leg_rows(call_id, record)  # the last save of it wins
+                    ids.append(call_id)
+                rows = [row for call_legs in legs.values() for row in call_legs]
+                if rows:
+                    conn.execute(insert(CallLeg), rows)
+                return ids
         except SQLAlchemyError as e:
-            raise StoreError(f"could not save call {record.linkedid}: {e}") from e
+            names = ", ".join(r.linkedid for r in records[:3]) + (" ..." if len(records) > 3
+                                                                   else "")
+            raise StoreError(f"could not save call {names}: {e}") from e
 
     def update(self, call_id: int, **values: Any) -> None:
         """Sets columns of one call. A name that is not a column is a programming error and
@@ -170,13 +213,31 @@ class CallStore:
                       channels: int | None, sha256: str | None,
                       qa_flags: dict[str, Any] | None, error: str | None) -> None:
         """The call's recording as finalised (R11), or why it could not be."""
-        values: dict[str, Any] = {"recording_error": error}
-        if error is None:
-            values.update(recording_path=path, recording_duration=duration,
-                          recording_channels=channels, recording_sha256=sha256)
-            if qa_flags is not None:
-                values["qa_flags"] = qa_flags
-        self.update(call_id, **values)
+        self.update(call_id, **recording_values(path=path, duration=duration,
+                                                channels=channels, sha256=sha256,
+                                                qa_flags=qa_flags, error=error))
+
+    def update_many(self, changes: Sequence[tuple[int, Mapping[str, Any]]]) -> None:
+        """update() of several calls in one transaction (all or none): the recordings of
+        calls that ended together are attached together (issue 9)."""
+        for _call_id, values in changes:
+            unknown = sorted(set(values) - _COLUMNS)
+            if unknown:
+                raise ValueError(f"calls has no column {', '.join(unknown)}")
+        missing: list[int] = []
+        try:
+            with self.engine.begin() as conn:
+                for call_id, values in changes:
+                    updated = conn.execute(update(Call).where(Call.id == call_id)
+                                           .values(**values))
+                    if updated.rowcount == 0:
+                        missing.append(call_id)
+                if missing:
+                    conn.rollback()
+        except SQLAlchemyError as e:
+            raise StoreError(f"could not update calls {[c for c, _ in changes][:5]}: {e}") from e
+        if missing:
+            raise StoreError(f"call {', '.join(map(str, missing))} does not exist")
 
     def get(self, call_id: int) -> Call | None:
         with self.sessions() as session:
@@ -279,25 +340,35 @@ class CallStore:
             raise StoreError(f"could not insert {len(calls)} calls: {e}") from e
 
 
-def _fill(call: Call, r: CallRecord) -> None:
-    call.caller, call.caller_name, call.called = r.caller, r.caller_name, r.called
-    call.started_at = _utc(r.started_at)  # type: ignore[assignment]
-    call.answered_at = _utc(r.answered_at)
-    call.queued_at = _utc(r.queued_at)
-    call.agent_answered_at = _utc(r.agent_answered_at)
-    call.ended_at = _utc(r.ended_at)
-    call.route, call.decided_by, call.agent = r.route, r.decided_by, r.agent
-    call.disposition = r.disposition
-    call.wait_seconds, call.talk_seconds = r.wait_seconds, r.talk_seconds
-    call.hangup_cause, call.hangup_by = r.hangup_cause, r.hangup_by or ""
-    call.ring_attempts = r.ring_attempts
-    call.partial = r.partial
-    call.direction = r.direction
-    call.source = r.source
-    call.hold_seconds, call.agents = r.hold_seconds, list(r.agents)
-    call.legs = [
-        CallLeg(uniqueid=leg.uniqueid, channel=leg.channel, caller=leg.caller,
-                started_at=_utc(leg.started_at), answered_at=_utc(leg.answered_at),
-                ended_at=_utc(leg.ended_at), cause=leg.cause, cause_text=leg.cause_text)
-        for leg in r.legs
-    ]
+def recording_values(*, path: str | None, duration: float | None, channels: int | None,
+                     sha256: str | None, qa_flags: dict[str, Any] | None,
+                     error: str | None) -> dict[str, Any]:
+    """The columns set_recording sets."""
+    values: dict[str, Any] = {"recording_error": error}
+    if error is None:
+        values.update(recording_path=path, recording_duration=duration,
+                      recording_channels=channels, recording_sha256=sha256)
+        if qa_flags is not None:
+            values["qa_flags"] = qa_flags
+    return values
+
+
+def _columns(r: CallRecord) -> dict[str, Any]:
+    """The calls row of a record (but its linkedid and recording columns)."""
+    return {
+        "caller": r.caller, "caller_name": r.caller_name, "called": r.called,
+        "started_at": _utc(r.started_at), "answered_at": _utc(r.answered_at),
+        "queued_at": _utc(r.queued_at), "agent_answered_at": _utc(r.agent_answered_at),
+        "ended_at": _utc(r.ended_at), "route": r.route, "decided_by": r.decided_by,
+        "agent": r.agent, "disposition": r.disposition, "wait_seconds": r.wait_seconds,
+        "talk_seconds": r.talk_seconds, "hangup_cause": r.hangup_cause,
+        "hangup_by": r.hangup_by or "", "ring_attempts": r.ring_attempts, "partial": r.partial,
+        "direction": r.direction, "source": r.source, "hold_seconds": r.hold_seconds,
+        "agents": list(r.agents)}
+
+
+def _leg_rows(call_id: int, r: CallRecord) -> list[dict[str, Any]]:
+    return [{"call_id": call_id, "uniqueid": leg.uniqueid, "channel": leg.channel,
+             "caller": leg.caller, "started_at": _utc(leg.started_at),
+             "answered_at": _utc(leg.answered_at), "ended_at": _utc(leg.ended_at),
+             "cause": leg.cause, "cause_text": leg.cause_text} for leg in r.legs]
