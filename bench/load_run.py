@@ -90,7 +90,7 @@ def run_calls(side: Side, run: int, concurrent: int, calls: int, talk: float, ra
     # Every call talking to its agent: after the ramp and the setup, before the first hangup.
     steady = (ramp + SETUP_SECONDS, talk + SETUP_SECONDS)
     window: dict[str, Any] = {}
-    watch = complete and side.name == "product"
+    watch = complete and side.bridged
     # The API is watched from just before the first hangup, while later calls still talk:
     # each record's "served after hangup" must not include the wait for the last call.
     watcher = _Watcher(side, run, calls, t_start) if watch else None
@@ -216,7 +216,7 @@ def recordings(side: Side, since: float, talk: float,
     """The run's recordings on disk: the product's finalised WAVs of the run's records
     (<linkedid>.wav, read and measured with soundfile), the baseline's MixMonitor files
     (removed after counting: they pile up)."""
-    if side.name == "product":
+    if side.bridged:
         folder = Path(side.settings.storage.recordings_dir)
         files = [p for p in folder.rglob("*.wav") if p.stat().st_mtime >= since - 1
                  and (linkedids is None or p.stem in linkedids)]
