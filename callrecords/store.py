@@ -12,6 +12,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import (
     Integer,
+    bindparam,
     create_engine,
     delete,
     func,
@@ -170,17 +171,23 @@ class CallStore:
                     known.update((row.linkedid, row.id) for row in conn.execute(
                         select(Call.linkedid, Call.id).where(
                             Call.linkedid.in_(wanted[i:i + 500]))))
+                # Calls not stored yet: one multi-row INSERT (the first save of a linkedid the
+                # batch holds twice inserts it, the later one replaces it below).
+                fresh = list({r.linkedid: r for r in reversed(records)
+                              if r.linkedid not in known}.values())[::-1]
+                if fresh:
+                    known.update(zip((r.linkedid for r in fresh), conn.scalars(
+                        insert(Call).returning(Call.id, sort_by_parameter_order=True),
+                        [{"linkedid": r.linkedid, **_columns(r)} for r in fresh]),
+                        strict=True))
+                inserted = {id(r) for r in fresh}
                 ids: list[int] = []
                 legs: dict[int, list[dict[str, Any]]] = {}
                 for record in records:
-                    values = _columns(record)
-                    call_id = known.get(record.linkedid)
-                    if call_id is None:
-                        call_id = conn.execute(insert(Call).values(
-                            linkedid=record.linkedid, **values).returning(Call.id)).scalar_one()
-                        known[record.linkedid] = call_id
-                    else:
-                        conn.execute(update(Call).where(Call.id == call_id).values(**values))
+                    call_id = known[record.linkedid]
+                    if id(record) not in inserted:  # stored before: replaced
+                        conn.execute(update(Call).where(Call.id == call_id)
+                                     .values(**_columns(record)))
                         conn.execute(delete(CallLeg).where(CallLeg.call_id == call_id))
                     legs[call_id] = _leg_rows(call_id, record)  # the last save of it wins
                     ids.append(call_id)
@@ -224,20 +231,27 @@ class CallStore:
             unknown = sorted(set(values) - _COLUMNS)
             if unknown:
                 raise ValueError(f"calls has no column {', '.join(unknown)}")
-        missing: list[int] = []
+        missing = False
         try:
             with self.engine.begin() as conn:
+                # Changes setting the same columns go as one executemany.
+                groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
                 for call_id, values in changes:
-                    updated = conn.execute(update(Call).where(Call.id == call_id)
-                                           .values(**values))
-                    if updated.rowcount == 0:
-                        missing.append(call_id)
+                    groups.setdefault(tuple(sorted(values)), []).append(
+                        {"call_id_": call_id, **values})
+                for columns, rows in groups.items():
+                    updated = conn.execute(
+                        update(Call).where(Call.id == bindparam("call_id_"))
+                        .values({c: bindparam(c) for c in columns}), rows)
+                    missing = missing or updated.rowcount != len(rows)
                 if missing:
                     conn.rollback()
         except SQLAlchemyError as e:
             raise StoreError(f"could not update calls {[c for c, _ in changes][:5]}: {e}") from e
         if missing:
-            raise StoreError(f"call {', '.join(map(str, missing))} does not exist")
+            if len(changes) == 1:
+                raise StoreError(f"call {changes[0][0]} does not exist")
+            raise StoreError(f"some of calls {[c for c, _ in changes][:5]} do not exist")
 
     def get(self, call_id: int) -> Call | None:
         with self.sessions() as session:

@@ -79,15 +79,24 @@ def test_save_many_replaces_a_stored_call_and_keeps_its_recording(store: CallSto
     assert call is not None and call.caller == "13700000000" and len(call.legs) == 1
     assert call.recording_path == "2023/11/14/1700000000.1.wav"  # left as it was
 
+    twice = store.save_many([_record(5, legs=1), _record(6), _record(5, caller="1", legs=3)])
+    assert twice[0] == twice[2] != twice[1]
+    call = store.get(twice[0])
+    assert call is not None and call.caller == "1" and len(call.legs) == 3
+
 
 def test_update_many_is_all_or_none(store: CallStore) -> None:
     a, b = store.save_many([_record(1), _record(2)])
-    with pytest.raises(StoreError, match="call 999 does not exist"):
+    with pytest.raises(StoreError, match=r"calls \[1, 999\] do not exist"):
         store.update_many([(a, {"agent": "1001"}), (999, {"agent": "1002"})])
     call = store.get(a)
     assert call is not None and call.agent is None
-    store.update_many([(a, {"agent": "1001"}), (b, {"agent": "1002"})])
-    assert [store.get(i).agent for i in (a, b)] == ["1001", "1002"]  # type: ignore[union-attr]
+    with pytest.raises(StoreError, match="call 999 does not exist"):
+        store.update_many([(999, {"agent": "1002"})])
+    store.update_many([(a, {"agent": "1001"}), (b, {"agent": "1002", "hold_seconds": 3.0}),
+                       (a, {"hold_seconds": 1.5})])
+    got = [store.get(i) for i in (a, b)]
+    assert [(c.agent, c.hold_seconds) for c in got if c] == [("1001", 1.5), ("1002", 3.0)]
 
 
 async def test_a_bug_in_a_batch_reaches_every_writer_waiting_on_it() -> None:
