@@ -216,8 +216,8 @@ def main() -> None:
             side.stop()
     summary_ = (analyse(runs.results, levels, rates, args.talk) if args.before is None
                 else before_after(runs.results, levels))
-    data = {"started": started, "seconds": time.time() - started, "args": {k: str(v) if isinstance(v, Path) else v
-                     for k, v in vars(args).items()},
+    given = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
+    data = {"started": started, "seconds": time.time() - started, "args": given,
             "work": str(work), "summary": summary_, "runs": runs.results,
             "note": "2-core machine shared with other sessions' telephony tests; "
                     "everything ran under nice -n 5"}
