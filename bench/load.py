@@ -128,8 +128,8 @@ def analyse(results: list[dict[str, Any]], levels: list[int], rates: list[float]
         "records": c["records"], "with_agent_wait_talk": c["with_agent_wait_talk"],
         "with_recording": c["with_recording"], "recordings_playable":
             r["recordings_on_disk"]["playable"],
-        "record_served_s": c["record_served_s"], "recording_attached_s":
-            c["recording_attached_s"]}
+        "record_served_s": c.get("record_served_s"), "recording_attached_s":
+            c.get("recording_attached_s")}
         for r, c in zip([r for r in results if "completeness" in r and r["phase"] == "capacity"],
                         completeness, strict=True)]
     return out
@@ -153,10 +153,10 @@ def before_after(results: list[dict[str, Any]], levels: list[int]) -> dict[str, 
                 [r["cpu_run"]["bridge_cpu_s"] for r in after],
                 [r["cpu_run"]["bridge_cpu_s"] for r in before]),
             "record_served_p95_s": {
-                side: [r["completeness"]["record_served_s"].get("p95") for r in runs]
+                side: [r["completeness"].get("record_served_s", {}).get("p95") for r in runs]
                 for side, runs in (("after", after), ("before", before))},
             "recording_attached_p95_s": {
-                side: [r["completeness"]["recording_attached_s"].get("p95") for r in runs]
+                side: [r["completeness"].get("recording_attached_s", {}).get("p95") for r in runs]
                 for side, runs in (("after", after), ("before", before))},
             "clean_runs": {"after": sum(clean(r, 0) for r in after),
                            "before": sum(clean(r, 0) for r in before), "runs": len(after)}}
@@ -175,6 +175,9 @@ def main() -> None:
     parser.add_argument("--section", default="load",
                         help="the results file's section (e.g. load_after for a re-run)")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--poll-after-run", action="store_true",
+                        help="capacity runs: the API first asked after the last hangup (the "
+                             "bridge's CPU without serving the bench's polling)")
     parser.add_argument("--before", type=Path, default=None,
                         help="another checkout of the product, run instead of native")
     args = parser.parse_args()
@@ -206,7 +209,8 @@ def main() -> None:
         for level in levels:
             for rep, side in interleaved(sides, args.reps):
                 runs.run(side, rep, "capacity", concurrent=level, calls=level, talk=args.talk,
-                         rate=min(20.0, max(1.0, level / 5)), complete=True)
+                         rate=min(20.0, max(1.0, level / 5)), complete=True,
+                         poll_after_run=args.poll_after_run)
         for rate in rates:
             for rep, side in interleaved(sides, args.reps):
                 runs.run(side, rep, "rate", concurrent=int(rate * 20), calls=int(rate * 8),
