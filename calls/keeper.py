@@ -65,11 +65,15 @@ class WriteBatches(Generic[Item, Result]):
                     except Exception as single:
                         _settle(future, error=single)
                 continue
-            except BaseException as e:  # a bug, or cancelled at shutdown: nobody waits forever
-                for _, future in batch:
-                    _settle(future, error=e if isinstance(e, Exception) else
-                            StoreError("the bridge is stopping"))
+            except asyncio.CancelledError:  # at shutdown: nobody waits forever
+                for _, future in batch + self._queue:
+                    _settle(future, error=StoreError("the bridge is stopping"))
+                self._queue = []
                 raise
+            except Exception as e:  # a bug: each writer raises it (and its task logs it)
+                for _, future in batch:
+                    _settle(future, error=e)
+                continue
             self.batches += 1
             self.items += len(batch)
             for (_, future), result in zip(batch, results, strict=True):

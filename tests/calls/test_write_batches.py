@@ -4,6 +4,7 @@ transaction; one the database refuses does not take the others down with it."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -55,7 +56,7 @@ async def test_a_refused_record_is_spooled_and_the_rest_of_its_batch_is_written(
     keeper = _keeper(tmp_path, store)
     save_many = store.save_many
 
-    def refuse_one(records: list[CallRecord]) -> list[int]:
+    def refuse_one(records: Sequence[CallRecord]) -> list[int]:
         if any(r.linkedid == "1700000000.3" for r in records):
             raise StoreError("value too long for this column")
         return save_many(records)

@@ -137,7 +137,12 @@ async def test_events_nobody_subscribed_to_are_dropped_before_parsing() -> None:
     client.register_event("FullyBooted", lambda _m, _e: seen.append("booted"))
     parsed: list[str] = []  # what reached panoramisk's dispatch, i.e. was parsed
     dispatch = client.dispatch
-    client.dispatch = lambda m: (parsed.append(m["Event"]), dispatch(m))[1]
+
+    def counting(message: Any) -> Any:
+        parsed.append(message["Event"])
+        return dispatch(message)
+
+    client.dispatch = counting
     protocol = _FilteringProtocol()
     protocol.connection_made(None)
     protocol.factory = client
