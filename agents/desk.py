@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Protocol
 
 from agents.presence import Stamped, State, activity, apply, initial, registered, shown
@@ -62,9 +64,17 @@ class PresenceDesk:
     _chosen: dict[str, Stamped] | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
+    _names: tuple[object, Mapping[str, str]] | None = field(default=None, init=False, repr=False)
+
     @property
-    def names(self) -> dict[str, str]:
-        return {a.number: a.name for a in self.settings.agents}
+    def names(self) -> Mapping[str, str]:
+        """Agent number -> name, read-only. Asked for every queue member event (~6 a call):
+        built again only when the agents list is another object (issue 9: rebuilding the
+        dict of 250 agents each time was 8% of the event loop's CPU under load)."""
+        agents = self.settings.agents
+        if self._names is None or self._names[0] is not agents:
+            self._names = (agents, MappingProxyType({a.number: a.name for a in agents}))
+        return self._names[1]
 
     @property
     def reasons(self) -> frozenset[str]:

@@ -8,12 +8,16 @@ figure is given per run and as the min/median/max of the product/native ratios.
                                    [--rates 10,20,40] [--agents 220] [--quick]
 
 --quick: a smoke run (levels 1,3, talk 5 s, one rate, 10 agents) to check the harness.
+--before DIR: instead of native Asterisk, the product from another checkout (e.g.
+`git worktree add DIR main`), interleaved the same way: the bridge's CPU before and after a
+change, in one run (section `load_before_after` unless --section).
 Needs root (chroot, tcpdump on loopback) and tcpdump (apt-get install tcpdump).
 Results: bench/results/<date>.json (section `load`), bench/results/<date>-load.png."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 import tempfile
@@ -124,10 +128,38 @@ def analyse(results: list[dict[str, Any]], levels: list[int], rates: list[float]
         "records": c["records"], "with_agent_wait_talk": c["with_agent_wait_talk"],
         "with_recording": c["with_recording"], "recordings_playable":
             r["recordings_on_disk"]["playable"],
-        "record_served_s": c["record_served_s"], "recording_attached_s":
-            c["recording_attached_s"]}
+        "record_served_s": c.get("record_served_s"), "recording_attached_s":
+            c.get("recording_attached_s")}
         for r, c in zip([r for r in results if "completeness" in r and r["phase"] == "capacity"],
                         completeness, strict=True)]
+    return out
+
+
+def before_after(results: list[dict[str, Any]], levels: list[int]) -> dict[str, Any]:
+    """--before: the bridge's CPU of this checkout against the other's, per level."""
+    out: dict[str, Any] = {}
+    for level in levels:
+        after, before = (by(results, "capacity", side, level) for side in ("product", "before"))
+        if not after or not before:
+            continue
+        out[str(level)] = {
+            "bridge_cpu_s_after": [r["cpu_run"]["bridge_cpu_s"] for r in after],
+            "bridge_cpu_s_before": [r["cpu_run"]["bridge_cpu_s"] for r in before],
+            "bridge_share_run_after": [r["cpu_run"]["bridge_cpu_s"] /
+                                       r["cpu_run"]["asterisk_cpu_s"] for r in after],
+            "bridge_share_run_before": [r["cpu_run"]["bridge_cpu_s"] /
+                                        r["cpu_run"]["asterisk_cpu_s"] for r in before],
+            "ratio_bridge_cpu_after_before": ratios(
+                [r["cpu_run"]["bridge_cpu_s"] for r in after],
+                [r["cpu_run"]["bridge_cpu_s"] for r in before]),
+            "record_served_p95_s": {
+                side: [r["completeness"].get("record_served_s", {}).get("p95") for r in runs]
+                for side, runs in (("after", after), ("before", before))},
+            "recording_attached_p95_s": {
+                side: [r["completeness"].get("recording_attached_s", {}).get("p95") for r in runs]
+                for side, runs in (("after", after), ("before", before))},
+            "clean_runs": {"after": sum(clean(r, 0) for r in after),
+                           "before": sum(clean(r, 0) for r in before), "runs": len(after)}}
     return out
 
 
@@ -143,6 +175,11 @@ def main() -> None:
     parser.add_argument("--section", default="load",
                         help="the results file's section (e.g. load_after for a re-run)")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--poll-after-run", action="store_true",
+                        help="capacity runs: the API first asked after the last hangup (the "
+                             "bridge's CPU without serving the bench's polling)")
+    parser.add_argument("--before", type=Path, default=None,
+                        help="another checkout of the product, run instead of native")
     args = parser.parse_args()
     for tool in ("sipp", "tcpdump"):
         if shutil.which(tool) is None:
@@ -155,7 +192,9 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="hotline-bench-load-"))
     config = bench_config(work, args.agents)
     sides = [make_side("product", work, config, 30000, "127.0.0.61"),
-             make_side("native", work, config, 34000, "127.0.0.62")]
+             make_side("native", work, config, 34000, "127.0.0.62") if args.before is None
+             else make_side("before", work, config, 34000, "127.0.0.62",
+                            project=args.before.resolve())]
     runs = Runs()
     started = time.time()
     try:
@@ -170,7 +209,8 @@ def main() -> None:
         for level in levels:
             for rep, side in interleaved(sides, args.reps):
                 runs.run(side, rep, "capacity", concurrent=level, calls=level, talk=args.talk,
-                         rate=min(20.0, max(1.0, level / 5)), complete=True)
+                         rate=min(20.0, max(1.0, level / 5)), complete=True,
+                         poll_after_run=args.poll_after_run)
         for rate in rates:
             for rep, side in interleaved(sides, args.reps):
                 runs.run(side, rep, "rate", concurrent=int(rate * 20), calls=int(rate * 8),
@@ -178,13 +218,21 @@ def main() -> None:
     finally:
         for side in sides:
             side.stop()
-    summary_ = analyse(runs.results, levels, rates, args.talk)
-    data = {"started": started, "seconds": time.time() - started, "args": vars(args),
+    summary_ = (analyse(runs.results, levels, rates, args.talk) if args.before is None
+                else before_after(runs.results, levels))
+    given = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
+    data = {"started": started, "seconds": time.time() - started, "args": given,
             "work": str(work), "summary": summary_, "runs": runs.results,
             "note": "2-core machine shared with other sessions' telephony tests; "
                     "everything ran under nice -n 5"}
     section = "load_quick" if args.quick else args.section
+    if args.before is not None and section == "load":
+        section = "load_before_after"
     path = save_section(section, data)
+    print(json.dumps(summary_, indent=1, default=str))
+    if args.before is not None:
+        print(f"results in {path}")
+        return
     png = results_path().with_name(f"{results_path().stem}-{section}.png")
     chart(runs.results, png)
     print(f"results in {path}, chart {png}")

@@ -54,7 +54,11 @@ def bench_config(work: Path, agents: int) -> Path:
     for n in range(agents):
         lines += ['[[agents]]', f'number = "{1001 + n}"', f'name = "坐席{1001 + n}"',
                   f'password = "bench-{1001 + n}"', '']
-    lines += ['[ami]', 'secret = "bench-ami-secret"', '', '[api]',
+    # Secrets of the bench's own (the service refuses to start on the example values).
+    lines += ['[[supervisors]]', 'number = "9001"', 'name = "质检"',
+              'password = "bench-9001"', '']
+    lines += ['[ami]', 'secret = "bench-ami-secret"',
+              'originate_secret = "bench-originate-secret"', '', '[api]',
               'tokens = { "bench-qa-0123456789" = "qa" }', '',
               '[prompts]', 'greeting = "您好"', 'agent_intro = "{agent}号"', '']
     path = work / "bench.toml"
@@ -124,12 +128,30 @@ def tree(pid: int, exclude: set[int]) -> list[int]:
     return found
 
 
+# The bridge's login may not read the dialplan class (issue 13's least privilege), so VarSet
+# never reached the bench on it and every run counted 0 packets (and 0 lost). The bench adds a
+# login of its own to each side's rendered manager.conf (the same on both sides).
+QOS_LOGIN = ("bench-qos", "bench-qos-secret")
+
+
+def add_qos_login(side: Side) -> None:
+    manager = side.instance.etc / "manager.conf"
+    text = manager.read_text()
+    if f"[{QOS_LOGIN[0]}]" not in text:
+        manager.write_text(text + f"\n; bench/load_rig.py: RTP quality at hangup\n"
+                                  f"[{QOS_LOGIN[0]}]\nsecret = {QOS_LOGIN[1]}\n"
+                                  "deny = 0.0.0.0/0.0.0.0\npermit = 127.0.0.0/255.0.0.0\n"
+                                  "read = dialplan\nwrite = system\n")
+    side.cli("manager reload")
+
+
 class RtpQuality:
     """Asterisk's own RTP statistics of every channel at hangup (VarSet RTPAUDIOQOS, filtered
     on Asterisk's side): packets received and lost. One AMI login per side, the same on both."""
 
     def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+        self.settings = settings.model_copy(update={"ami": settings.ami.model_copy(update={
+            "username": QOS_LOGIN[0], "secret": QOS_LOGIN[1]})})
         self.received = self.lost = self.channels = 0
         self.lock = threading.Lock()
         self.loop = asyncio.new_event_loop()
@@ -212,7 +234,7 @@ class Floor:
 
 @dataclass
 class Side:
-    name: str  # "product" or "native"
+    name: str  # "product", "native", or "before" (the product from another checkout)
     settings: Settings
     instance: Instance
     floor: Floor
@@ -222,6 +244,12 @@ class Side:
     rtp: RtpQuality | None = None
     api: httpx.Client | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    project: Path = PROJECT  # the checkout `hotline up` runs from (cwd: `python -m` imports it)
+
+    @property
+    def bridged(self) -> bool:
+        """The side runs the bridge (the product, from this checkout or another)."""
+        return self.name != "native"
 
     @property
     def sip(self) -> str:
@@ -252,12 +280,12 @@ class Side:
 
     def start(self, config: Path, agents: int) -> None:
         audio = tone(AGENT_TONE, self.work)
-        if self.name == "product":
+        if self.bridged:
             log = (self.work / "service.log").open("ab")
             self.service = subprocess.Popen(
                 [sys.executable, "-m", "hotline", "up", "-c", str(config)],
                 env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT,
-                cwd=PROJECT)
+                cwd=self.project)
             self.api = httpx.Client(base_url=f"http://{self.settings.api.bind}", timeout=10,
                                     headers={"Authorization": "Bearer bench-qa-0123456789"})
             deadline = time.monotonic() + 300  # 2 x agents prompts rendered on a first run
@@ -279,6 +307,7 @@ class Side:
             asyncio.run(self.asterisk.wait_booted(timeout=60))
         self.floor.start(self.sip, agents, self.work / "floor", audio)
         self.wait_floor(agents)
+        add_qos_login(self)
         self.rtp = RtpQuality(self.settings)
 
     env: dict[str, str] = field(default_factory=dict)
@@ -313,11 +342,13 @@ class Side:
             self.asterisk.stop(timeout=10)
 
 
-def make_side(name: str, work: Path, config: Path, rtp_start: int, floor_ip: str) -> Side:
+def make_side(name: str, work: Path, config: Path, rtp_start: int, floor_ip: str,
+              project: Path = PROJECT) -> Side:
     env = side_env(work, name, rtp_start)
     settings = load_settings(config, environ=env)
     side = Side(name, settings, Instance.of(settings),
-                Floor(floor_ip, free_port(socket.SOCK_DGRAM, floor_ip)), work / name)
+                Floor(floor_ip, free_port(socket.SOCK_DGRAM, floor_ip)), work / name,
+                project=project)
     side.env = env
     side.work.mkdir(parents=True, exist_ok=True)
     tone(CALLER_TONE, side.work)

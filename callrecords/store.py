@@ -13,6 +13,7 @@ from alembic.config import Config
 from sqlalchemy import (
     Integer,
     Select,
+    bindparam,
     create_engine,
     delete,
     func,
@@ -153,7 +154,10 @@ class CallStore:
         url = make_url(database_url)
         if url.drivername.startswith("sqlite") and url.database not in (None, "", ":memory:"):
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = create_engine(url, pool_pre_ping=True)
+        # A pre-ping reconnects after a PostgreSQL restart; a SQLite file has no connection to
+        # lose, and the ping was a statement more per transaction (issue 9).
+        self.engine: Engine = create_engine(
+            url, pool_pre_ping=not url.drivername.startswith("sqlite"))
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def migrate(self) -> None:
@@ -179,23 +183,62 @@ class CallStore:
 
     def save(self, record: CallRecord) -> int:
         """Inserts the call, or replaces it if this linkedid was stored before."""
+        return self.save_many([record])[0]
+
+    def save_many(self, records: Sequence[CallRecord]) -> list[int]:
+        """save() of each record, in one transaction (all or none); the ids in order. In SQL,
+        not through the ORM's unit of work: building, flushing and committing a session per
+        call was the bridge's largest CPU cost under load (issue 9's profile), and calls that
+        end together are written together. A record's recording columns are left as they
+        are (a record written again from the spool keeps its recording)."""
+        if not records:
+            return []
         try:
             with self.sessions.begin() as session:
-                call = session.scalar(select(Call).where(Call.linkedid == record.linkedid))
-                if call is None:
-                    call = Call(linkedid=record.linkedid)
-                    session.add(call)
-                _fill(call, record)
-                session.flush()
-                # Who the call's agents are may have changed (a reconciled record replacing
-                # the live one): its call_agents rows are written afresh.
-                session.execute(delete(CallAgent).where(CallAgent.call_id == call.id))
-                rows = _agent_rows(call.id, call.started_at, record.agent, record.agents)
+                conn = session.connection()  # SQL statements, no unit of work
+                known: dict[str, int] = {}
+                wanted = list({r.linkedid for r in records})
+                for i in range(0, len(wanted), 500):  # under every driver's parameter cap
+                    known.update((row.linkedid, row.id) for row in conn.execute(
+                        select(Call.linkedid, Call.id).where(
+                            Call.linkedid.in_(wanted[i:i + 500]))))
+                # Calls not stored yet: one multi-row INSERT (the first save of a linkedid the
+                # batch holds twice inserts it, the later one replaces it below).
+                fresh = list({r.linkedid: r for r in reversed(records)
+                              if r.linkedid not in known}.values())[::-1]
+                if fresh:
+                    known.update(zip((r.linkedid for r in fresh), conn.scalars(
+                        insert(Call).returning(Call.id, sort_by_parameter_order=True),
+                        [{"linkedid": r.linkedid, **_columns(r)} for r in fresh]),
+                        strict=True))
+                inserted = {id(r) for r in fresh}
+                ids: list[int] = []
+                legs: dict[int, list[dict[str, Any]]] = {}
+                agents: dict[int, list[dict[str, Any]]] = {}
+                for record in records:
+                    call_id = known[record.linkedid]
+                    if id(record) not in inserted:  # stored before: replaced
+                        conn.execute(update(Call).where(Call.id == call_id)
+                                     .values(**_columns(record)))
+                        conn.execute(delete(CallLeg).where(CallLeg.call_id == call_id))
+                    legs[call_id] = _leg_rows(call_id, record)  # the last save of it wins
+                    agents[call_id] = _agent_rows(call_id, _utc(record.started_at),
+                                                  record.agent, record.agents)
+                    ids.append(call_id)
+                rows = [row for call_legs in legs.values() for row in call_legs]
                 if rows:
-                    session.execute(insert(CallAgent), rows)
-                return call.id
+                    conn.execute(insert(CallLeg), rows)
+                # Who a call's agents are may have changed (a reconciled record replacing the
+                # live one): its call_agents rows (the ?agent= filter) are written afresh.
+                conn.execute(delete(CallAgent).where(CallAgent.call_id.in_(list(agents))))
+                agent_rows = [row for call_agents in agents.values() for row in call_agents]
+                if agent_rows:
+                    conn.execute(insert(CallAgent), agent_rows)
+                return ids
         except SQLAlchemyError as e:
-            raise StoreError(f"could not save call {record.linkedid}: {e}") from e
+            names = ", ".join(r.linkedid for r in records[:3]) + (" ..." if len(records) > 3
+                                                                   else "")
+            raise StoreError(f"could not save call {names}: {e}") from e
 
     def update(self, call_id: int, **values: Any) -> None:
         """Sets columns of one call. A name that is not a column is a programming error and
@@ -217,13 +260,38 @@ class CallStore:
                       channels: int | None, sha256: str | None,
                       qa_flags: dict[str, Any] | None, error: str | None) -> None:
         """The call's recording as finalised (R11), or why it could not be."""
-        values: dict[str, Any] = {"recording_error": error}
-        if error is None:
-            values.update(recording_path=path, recording_duration=duration,
-                          recording_channels=channels, recording_sha256=sha256)
-            if qa_flags is not None:
-                values["qa_flags"] = qa_flags
-        self.update(call_id, **values)
+        self.update(call_id, **recording_values(path=path, duration=duration,
+                                                channels=channels, sha256=sha256,
+                                                qa_flags=qa_flags, error=error))
+
+    def update_many(self, changes: Sequence[tuple[int, Mapping[str, Any]]]) -> None:
+        """update() of several calls in one transaction (all or none): the recordings of
+        calls that ended together are attached together (issue 9)."""
+        for _call_id, values in changes:
+            unknown = sorted(set(values) - _COLUMNS)
+            if unknown:
+                raise ValueError(f"calls has no column {', '.join(unknown)}")
+        missing = False
+        try:
+            with self.engine.begin() as conn:
+                # Changes setting the same columns go as one executemany.
+                groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+                for call_id, values in changes:
+                    groups.setdefault(tuple(sorted(values)), []).append(
+                        {"call_id_": call_id, **values})
+                for columns, rows in groups.items():
+                    updated = conn.execute(
+                        update(Call).where(Call.id == bindparam("call_id_"))
+                        .values({c: bindparam(c) for c in columns}), rows)
+                    missing = missing or updated.rowcount != len(rows)
+                if missing:
+                    conn.rollback()
+        except SQLAlchemyError as e:
+            raise StoreError(f"could not update calls {[c for c, _ in changes][:5]}: {e}") from e
+        if missing:
+            if len(changes) == 1:
+                raise StoreError(f"call {changes[0][0]} does not exist")
+            raise StoreError(f"some of calls {[c for c, _ in changes][:5]} do not exist")
 
     def get(self, call_id: int) -> Call | None:
         with self.sessions() as session:
@@ -353,25 +421,35 @@ def _next(last: Any, served: int) -> Seek:
     return Seek(last[0], last[1], served)
 
 
-def _fill(call: Call, r: CallRecord) -> None:
-    call.caller, call.caller_name, call.called = r.caller, r.caller_name, r.called
-    call.started_at = _utc(r.started_at)  # type: ignore[assignment]
-    call.answered_at = _utc(r.answered_at)
-    call.queued_at = _utc(r.queued_at)
-    call.agent_answered_at = _utc(r.agent_answered_at)
-    call.ended_at = _utc(r.ended_at)
-    call.route, call.decided_by, call.agent = r.route, r.decided_by, r.agent
-    call.disposition = r.disposition
-    call.wait_seconds, call.talk_seconds = r.wait_seconds, r.talk_seconds
-    call.hangup_cause, call.hangup_by = r.hangup_cause, r.hangup_by or ""
-    call.ring_attempts = r.ring_attempts
-    call.partial = r.partial
-    call.direction = r.direction
-    call.source = r.source
-    call.hold_seconds, call.agents = r.hold_seconds, list(r.agents)
-    call.legs = [
-        CallLeg(uniqueid=leg.uniqueid, channel=leg.channel, caller=leg.caller,
-                started_at=_utc(leg.started_at), answered_at=_utc(leg.answered_at),
-                ended_at=_utc(leg.ended_at), cause=leg.cause, cause_text=leg.cause_text)
-        for leg in r.legs
-    ]
+def recording_values(*, path: str | None, duration: float | None, channels: int | None,
+                     sha256: str | None, qa_flags: dict[str, Any] | None,
+                     error: str | None) -> dict[str, Any]:
+    """The columns set_recording sets."""
+    values: dict[str, Any] = {"recording_error": error}
+    if error is None:
+        values.update(recording_path=path, recording_duration=duration,
+                      recording_channels=channels, recording_sha256=sha256)
+        if qa_flags is not None:
+            values["qa_flags"] = qa_flags
+    return values
+
+
+def _columns(r: CallRecord) -> dict[str, Any]:
+    """The calls row of a record (but its linkedid and recording columns)."""
+    return {
+        "caller": r.caller, "caller_name": r.caller_name, "called": r.called,
+        "started_at": _utc(r.started_at), "answered_at": _utc(r.answered_at),
+        "queued_at": _utc(r.queued_at), "agent_answered_at": _utc(r.agent_answered_at),
+        "ended_at": _utc(r.ended_at), "route": r.route, "decided_by": r.decided_by,
+        "agent": r.agent, "disposition": r.disposition, "wait_seconds": r.wait_seconds,
+        "talk_seconds": r.talk_seconds, "hangup_cause": r.hangup_cause,
+        "hangup_by": r.hangup_by or "", "ring_attempts": r.ring_attempts, "partial": r.partial,
+        "direction": r.direction, "source": r.source, "hold_seconds": r.hold_seconds,
+        "agents": list(r.agents)}
+
+
+def _leg_rows(call_id: int, r: CallRecord) -> list[dict[str, Any]]:
+    return [{"call_id": call_id, "uniqueid": leg.uniqueid, "channel": leg.channel,
+             "caller": leg.caller, "started_at": _utc(leg.started_at),
+             "answered_at": _utc(leg.answered_at), "ended_at": _utc(leg.ended_at),
+             "cause": leg.cause, "cause_text": leg.cause_text} for leg in r.legs]

@@ -10,16 +10,84 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from callrecords.record import CallRecord
-from callrecords.store import CallStore, StoreError
+from callrecords.store import CallStore, StoreError, recording_values
 from calls.spool import Spool
 from metrics import CALLS, RECORDS
 from recordings.finaliser import RecordingFinaliser
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+class WriteBatches(Generic[Item, Result]):
+    """Writes that arrive while the writer thread is busy go to the database together, in one
+    transaction: at 150 calls ending within seconds, one commit per record and one per
+    recording was most of the bridge's CPU after the hangups (issue 9). Nothing waits to fill
+    a batch: the first write starts at once and the next batch is what queued meanwhile. A
+    batch the database refuses is written again one by one, so one bad record cannot take
+    the others down with it (each gets its own error)."""
+
+    def __init__(self, executor: ThreadPoolExecutor,
+                 write_many: Callable[[list[Item]], list[Result]], limit: int = 200) -> None:
+        self.executor, self.write_many, self.limit = executor, write_many, limit
+        self._queue: list[tuple[Item, asyncio.Future[Result]]] = []
+        self._drain: asyncio.Task[None] | None = None
+        self.batches = self.items = 0  # for the bench's report
+
+    async def write(self, item: Item) -> Result:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Result] = loop.create_future()
+        self._queue.append((item, future))
+        if self._drain is None or self._drain.done():
+            self._drain = loop.create_task(self._write_queued())
+        return await future
+
+    async def _write_queued(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._queue:
+            batch, self._queue = self._queue[:self.limit], self._queue[self.limit:]
+            items = [item for item, _ in batch]
+            try:
+                results = await loop.run_in_executor(self.executor, self.write_many, items)
+            except StoreError as e:
+                if len(batch) == 1:
+                    _settle(batch[0][1], error=e)
+                    continue
+                for item, future in batch:
+                    try:
+                        one = await loop.run_in_executor(self.executor, self.write_many, [item])
+                        _settle(future, one[0])
+                    except Exception as single:
+                        _settle(future, error=single)
+                continue
+            except asyncio.CancelledError:  # at shutdown: nobody waits forever
+                for _, future in batch + self._queue:
+                    _settle(future, error=StoreError("the bridge is stopping"))
+                self._queue = []
+                raise
+            except Exception as e:  # a bug: each writer raises it (and its task logs it)
+                for _, future in batch:
+                    _settle(future, error=e)
+                continue
+            self.batches += 1
+            self.items += len(batch)
+            for (_, future), result in zip(batch, results, strict=True):
+                _settle(future, result)
+
+
+def _settle(future: asyncio.Future[Any], result: Any = None,
+            error: BaseException | None = None) -> None:
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
 
 
 class CallKeeper:
@@ -36,6 +104,16 @@ class CallKeeper:
         # recordings being converted and analysed, and at 150 calls ending together a record
         # reached the API 4-7 s after the hangup (issue 9's load bench).
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="call-records")
+        self._saves: WriteBatches[CallRecord, int] = WriteBatches(self._writer, self._save_many)
+        self._recordings: WriteBatches[tuple[int, dict[str, Any]], None] = WriteBatches(
+            self._writer, self._update_many)
+
+    def _save_many(self, records: list[CallRecord]) -> list[int]:
+        return self.store.save_many(records)
+
+    def _update_many(self, changes: list[tuple[int, dict[str, Any]]]) -> list[None]:
+        self.store.update_many(changes)
+        return [None] * len(changes)
 
     async def _write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
@@ -46,7 +124,7 @@ class CallKeeper:
         it reached the database."""
         CALLS.labels(record.route or "", record.disposition, record.decided_by or "").inc()
         try:
-            call_id = await self._write(self.store.save, record)
+            call_id = await self._saves.write(record)
         except StoreError as e:
             log.error("database unavailable, call %s spooled: %s", record.linkedid, e)
             try:
@@ -74,10 +152,9 @@ class CallKeeper:
         if outcome is None:
             return
         try:
-            await self._write(
-                self.store.set_recording, call_id, path=outcome.path,
-                duration=outcome.duration_seconds, channels=outcome.channels,
-                sha256=outcome.sha256, qa_flags=outcome.qa_flags, error=outcome.error)
+            await self._recordings.write((call_id, recording_values(
+                path=outcome.path, duration=outcome.duration_seconds, channels=outcome.channels,
+                sha256=outcome.sha256, qa_flags=outcome.qa_flags, error=outcome.error)))
         except StoreError as e:
             log.error("could not attach the recording to call %s: %s", record.linkedid, e)
 

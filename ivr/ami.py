@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Collection
 from typing import Any
 
 from panoramisk import Manager
+from panoramisk.ami_protocol import AMIProtocol
+from panoramisk.message import Message
+from panoramisk.utils import EOL
 
 from settings.schema import Ami
 
@@ -21,8 +25,47 @@ log = logging.getLogger(__name__)
 EVENT_CLASSES = "system,call,agent,user,security"
 
 
+# Events panoramisk itself acts on (it sends queued actions at FullyBooted and reconnects at
+# Shutdown): they pass whatever the subscribers want.
+_PANORAMISK_EVENTS = frozenset({"FullyBooted", "Shutdown"})
+
+
 class AmiError(RuntimeError):
     """The one error of the AMI surface: not logged in, timed out, or refused by Asterisk."""
+
+
+class _FilteringProtocol(AMIProtocol):  # type: ignore[misc]
+    """panoramisk's protocol, but an event nobody subscribed to is dropped before it is parsed.
+    The bridge's login receives every event of its classes (read = call,agent,...), ~67 a
+    queued, recorded call, of which about half (DeviceStateChange, NewConnectedLine, Bridge*,
+    DialBegin/State, MusicOnHold*, ...) no feature reads; parsing each into a Message and
+    dispatching it was most of the event loop's CPU under load (issue 9's profile). Asterisk
+    cannot filter for us on this login: the AMI Filter action needs the system class, which
+    the bridge's login must not have (issue 13), and a manager.conf eventfilter would apply to
+    every session of the login, not only the bridge's. Replies to actions (and the events of
+    their lists, which carry an ActionID) always pass."""
+
+    def data_received(self, data: bytes) -> None:
+        wanted = getattr(self.factory, "wants_event", None)
+        if wanted is None:
+            super().data_received(data)
+            return
+        text = data.decode(getattr(self, "encoding", "ascii"), "ignore")
+        if self.version is None and text.startswith("Asterisk Call Manager/"):
+            self.version: str | None = text.partition(EOL)[0].partition("/")[2].strip()
+        if self.queue:
+            text = self.queue.popleft() + text
+        messages = text.split(EOL + EOL)
+        self.queue.append(messages.pop(-1))
+        for raw in messages:
+            raw = raw.strip()
+            if raw.startswith("Event: ") and "ActionID: " not in raw:
+                end = raw.find(EOL)
+                if not wanted(raw[7:end if end >= 0 else len(raw)]):
+                    continue
+            message = Message.from_line(raw)
+            if message is not None:
+                self.handle_message(message)
 
 
 class AmiClient(Manager):  # type: ignore[misc]
@@ -34,12 +77,24 @@ class AmiClient(Manager):  # type: ignore[misc]
         self._logged_in: asyncio.Event = asyncio.Event()
         self._login_callbacks: list[Any] = []
         self._callback_tasks: set[asyncio.Future[Any]] = set()
+        self._event_names: Callable[[], Collection[str] | None] | None = None
         super().__init__(
             host=host, port=int(port), username=config.username,
             secret=config.secret, events=events, ping_delay=10, ping_interval=10,
             reconnect_timeout=1, on_login=self._on_login, on_disconnect=self._on_disconnect,
-            log=logging.getLogger("ivr.ami.panoramisk"),
+            log=logging.getLogger("ivr.ami.panoramisk"), protocol_factory=_FilteringProtocol,
         )
+
+    def keep_only(self, names: Callable[[], Collection[str] | None]) -> None:
+        """Events whose name is not in names() (asked for each event: subscriptions may be
+        added later) are dropped unparsed; names() returning None keeps every event."""
+        self._event_names = names
+
+    def wants_event(self, name: str) -> bool:
+        if self._event_names is None or name in _PANORAMISK_EVENTS:
+            return True
+        names = self._event_names()
+        return names is None or name in names
 
     def add_login_callback(self, callback: Any) -> None:
         """Called (in the loop) after every successful login, the first and each re-login."""

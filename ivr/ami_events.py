@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import Any
 
 from ivr.ami import AmiClient
@@ -27,6 +27,9 @@ class EventDispatcher:
         self._handlers: dict[str, list[Handler]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         client.register_event("*", self._dispatch)
+        # Events nobody subscribed to are dropped before they are parsed (issue 9): the set is
+        # the subscriptions themselves, so a feature's new subscription cannot be filtered out.
+        client.keep_only(self._wanted)
 
     def subscribe(self, name: str, handler: Handler) -> None:
         """Calls handler for every event called `name` ("*": every event), in subscription
@@ -41,6 +44,9 @@ class EventDispatcher:
         """After every (re)login: events sent while disconnected are lost, so a feature that
         keeps state asks Asterisk what is live here."""
         self.client.add_login_callback(handler)
+
+    def _wanted(self) -> Collection[str] | None:
+        return None if "*" in self._handlers else self._handlers.keys()
 
     @property
     def names(self) -> set[str]:

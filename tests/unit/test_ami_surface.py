@@ -37,6 +37,9 @@ class FakeClient:
     def add_login_callback(self, handler: Any) -> None:
         self.login_callbacks.append(handler)
 
+    def keep_only(self, names: Any) -> None:
+        self.keep = names
+
     async def action(self, action: dict[str, str], as_list: bool | None = None) -> Any:
         self.sent.append(action)
         return self.reply
@@ -112,3 +115,58 @@ async def test_core_show_channels_keeps_only_the_channels() -> None:
                          {"Event": "CoreShowChannelsComplete"}])
     assert await core_show_channels(client) == [
         {"Event": "CoreShowChannel", "Channel": "PJSIP/trunk-1"}]
+
+
+def _wire(*messages: str) -> bytes:
+    return "".join(m.replace("\n", "\r\n") + "\r\n\r\n" for m in messages).encode()
+
+
+async def test_events_nobody_subscribed_to_are_dropped_before_parsing() -> None:
+    """Issue 9: the bridge's login gets every event of its classes; the ones no feature
+    subscribed to are dropped unparsed. What is dropped is derived from the subscriptions, so
+    a subscription is never filtered out; replies to actions (and their lists' events, which
+    carry the ActionID) and panoramisk's own FullyBooted and Shutdown always pass."""
+    from ivr.ami import AmiClient, _FilteringProtocol
+    from settings.schema import Ami
+
+    client = AmiClient(Ami(secret="unit-secret"), reconnect=False)
+    events = EventDispatcher(client)
+    seen: list[str] = []
+    events.subscribe("Hangup", lambda e: seen.append(f"hangup {e['Linkedid']}"))
+    events.subscribe("UserEvent", lambda e: seen.append(f"user {e['UserEvent']}"))
+    client.register_event("FullyBooted", lambda _m, _e: seen.append("booted"))
+    parsed: list[str] = []  # what reached panoramisk's dispatch, i.e. was parsed
+    dispatch = client.dispatch
+
+    def counting(message: Any) -> Any:
+        parsed.append(message["Event"])
+        return dispatch(message)
+
+    client.dispatch = counting
+    protocol = _FilteringProtocol()
+    protocol.connection_made(None)
+    protocol.factory = client
+    status = protocol.send({"Action": "Status", "ActionID": "status-1"}, as_list=True)
+    wire = _wire("Asterisk Call Manager/9.0.0",
+                 "Event: DeviceStateChange\nDevice: PJSIP/1001\nState: INUSE",
+                 "Event: Hangup\nPrivilege: call,all\nLinkedid: 17.1",
+                 "Event: FullyBooted\nPrivilege: system,all\nStatus: Fully Booted",
+                 "Response: Success\nActionID: status-1\nEventList: start",
+                 "Event: Status\nActionID: status-1\nChannel: PJSIP/trunk-1",
+                 "Event: StatusComplete\nActionID: status-1\nEventList: Complete",
+                 "Event: BridgeEnter\nBridgeUniqueid: b1",
+                 "Event: UserEvent\nUserEvent: HotlineRoute\nRoute: agent")
+    # One event cut across two reads still arrives whole.
+    protocol.data_received(wire[:100])
+    protocol.data_received(wire[100:])
+    assert seen == ["hangup 17.1", "booted", "user HotlineRoute"]
+    assert parsed == ["Hangup", "FullyBooted", "UserEvent"]  # not DeviceStateChange, BridgeEnter
+    reply = await asyncio.wait_for(status, 1)
+    assert [m.get("Event") for m in reply] == [None, "Status", "StatusComplete"]
+
+    # A subscription made later is seen at once; "*" turns the filter off.
+    events.subscribe("BridgeEnter", lambda e: seen.append(f"bridge {e['BridgeUniqueid']}"))
+    events.subscribe("*", lambda e: seen.append(f"all {e['Event']}"))
+    protocol.data_received(_wire("Event: BridgeEnter\nBridgeUniqueid: b2",
+                                 "Event: DeviceStateChange\nDevice: PJSIP/1002"))
+    assert seen[3:] == ["bridge b2", "all BridgeEnter", "all DeviceStateChange"]

@@ -36,6 +36,20 @@ def test_finalize_keeps_both_channels_and_removes_the_raw(tmp_path: Path) -> Non
     assert np.array_equal(data[:, 0], left) and np.array_equal(data[:, 1], right)
 
 
+def test_the_wav_is_the_one_libsndfile_wrote(tmp_path: Path) -> None:
+    """Issue 9: the WAV is now a header and MixMonitor's bytes copied; byte for byte the file
+    the libsndfile encoding made before (so stored checksums stay comparable)."""
+    raw = tmp_path / "3.raw"
+    left, right = raw_stereo(raw, 1.5, extra=b"\x01\x02")
+    reference = tmp_path / "reference.wav"
+    sf.write(str(reference), np.column_stack([left, right]), 8000, subtype="PCM_16",
+             format="WAV")
+    info = finalize(raw, tmp_path / "3.wav")
+    assert (tmp_path / "3.wav").read_bytes() == reference.read_bytes()
+    assert info.sha256 == hashlib.sha256(reference.read_bytes()).hexdigest()
+    assert (info.duration_seconds, info.channels) == (1.5, 2)
+
+
 def test_a_partial_last_frame_is_dropped(tmp_path: Path) -> None:
     raw = tmp_path / "2.raw"
     raw_stereo(raw, 1.0, extra=b"\x01\x02\x03")
