@@ -12,7 +12,9 @@ sometimes just before the wrap. Here the agents' phones play a generated pcap
 hold the agent's tone on its right channel from the moment the agent is bridged:
 
 - the first agent of a call (greeting, queue music, the 工号 announcement, then the agent)
-  numbered from 40000, and from 65500 (crossing the wrap within the first second);
+  numbered from 100 (as SIPp), 40000, and 65300 (crossing the wrap a few seconds into the
+  talk). Before the recorder was restarted at the agent's bridge ([hotline-recorder-connected])
+  the agent was missing from the whole recording from 33000 up to 65000 (README);
 - after a blind transfer, a colleague numbered far behind the first agent (by less than
   32768: the worst case for the late-packet check), and across the wrap."""
 
@@ -30,8 +32,14 @@ from callsim.peers import rtp_tone
 from callsim.wire import RATE, RtpCapture
 from domain.policy import CLOCK_HEADER
 from tests.telephony import audio
-from tests.telephony.conftest import (AGENT_TONE, CALLER_TONE, PHONE_IPS, WORKING_HOURS,
-                                      Hotline, wait_member_reachable)
+from tests.telephony.conftest import (
+    AGENT_TONE,
+    CALLER_TONE,
+    PHONE_IPS,
+    WORKING_HOURS,
+    Hotline,
+    wait_member_reachable,
+)
 from tests.telephony.harness import user_event
 from tests.telephony.ports import free_port
 
