@@ -174,3 +174,37 @@ def test_colleague_after_a_blind_transfer_is_recorded(hotline: Hotline, first_se
     assert audio.tone_share(data, rate, 1, b_in + 0.5, b_in + 1.5, OTHER_AGENT_TONE) > 0.8
     assert audio.tone_share(data, rate, 1, b_in + 0.5, end - 0.5, OTHER_AGENT_TONE) > 0.8
     assert _longest_silence(data, rate, 1, b_in + 0.5, end - 0.5) < 0.2
+
+
+def test_colleague_after_an_attended_transfer_is_recorded(hotline: Hotline) -> None:
+    """1001 (numbered from 100, as SIPp) holds the caller, calls 1002 (numbered from 40000:
+    ahead of 1001's by more than 32768, which the late-packet check takes for late), then
+    completes the transfer: 1002 on the right from shortly after the transfer to the end. No
+    dialplan runs on the caller's channel here; what restarts its recorder is the
+    connected-line update of the transfer ([hotline-recorder-connected])."""
+    first = _phone(hotline, "1001", AGENT_TONE, 100, mode="attended",
+                   consult_after="6000", consult_for="3000", transfer_to="1002")
+    colleague = _phone(hotline, "1002", OTHER_AGENT_TONE, 40000)
+    try:
+        wait_member_reachable(hotline, "1001")
+        wait_member_reachable(hotline, "1002")
+        mark = hotline.ami.mark()
+        record, heard, start = _call(hotline, "13700040000", talk_seconds=26)
+    finally:
+        first.stop()
+        colleague.stop()
+    assert record["agents"] == ["1001", "1002"]
+    done = hotline.ami.wait_for(mark, lambda e: e.get("Event") == "AttendedTransfer"
+                                and e.get("Result") == "Success")
+    moved = float(done["Timestamp"])
+    assert _on_wire(heard, start, moved + 1.0, moved + 5.0, OTHER_AGENT_TONE) > 0.8
+    recorded = hotline.ami.wait_for(mark, user_event("HotlineRecording"))
+    data, rate = _recording(hotline, record)
+    r0 = float(recorded["Timestamp"])
+    end = len(data) / rate
+    a_in = _bridged(hotline, mark, "1001") - r0
+    assert audio.tone_share(data, rate, 1, a_in + 0.5, a_in + 3.0, AGENT_TONE) > 0.8
+    after = (moved - r0 + 1.0, end - 0.5)
+    assert after[1] - after[0] > 5
+    assert audio.tone_share(data, rate, 1, *after, OTHER_AGENT_TONE) > 0.8
+    assert _longest_silence(data, rate, 1, *after) < 0.2
