@@ -43,6 +43,9 @@ class _CallState:
     held: set[str] = field(default_factory=set)  # uniqueids on hold now (issue 8, R9)
     hold_started: float | None = None  # when the caller went on hold (None: not on hold)
     no_call: bool = False  # the dialplan said it was no call (a presence code): no record
+    # The agent whose queue session a blind transfer ended: that session's AgentComplete is no
+    # hang-up, whether it comes before or after the HotlineTransfer event (a race in Asterisk).
+    transferred_from: str | None = None
 
 
 def _ts(event: Event, fallback: float) -> float:
@@ -230,6 +233,7 @@ class CallTracker:
             # nobody hung up, and the talk runs on to the end (or to the next queue session).
             s.agent_hung_up = False
             s.talk_end = None
+            s.transferred_from = (s.record.agents or [s.record.agent or ""])[-1] or None
         elif kind == "HotlineTransferEnd" and e.get("Status") == "ANSWER":
             # The target's Dial came back after its answer: the target hung up (had the
             # caller hung up, the caller's dialplan would have stopped in the Dial).
@@ -273,6 +277,7 @@ class CallTracker:
 
     def _on_AgentConnect(self, s: _CallState, e: Event, ts: float) -> None:
         member = e.get("MemberName") or None
+        s.transferred_from = None
         _add_agent(s, member)
         if s.record.agent_answered_at is not None:
             return  # the queue again, after a transfer back to it: the call's first agent stays
@@ -283,6 +288,8 @@ class CallTracker:
              "answered": True})
 
     def _on_AgentComplete(self, s: _CallState, e: Event, ts: float) -> None:
+        if s.transferred_from is not None and e.get("MemberName") == s.transferred_from:
+            return  # the session the transfer ended, reported after the HotlineTransfer
         s.talk_end = max(ts, s.talk_end or ts)  # after a transfer back to the queue: the last
         if e.get("Reason") == "agent":
             s.agent_hung_up = True

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from callsim.wire import write_rtp_pcap
+
 SCENARIOS = Path(str(resources.files("callsim").joinpath("scenarios")))
 
 
@@ -26,7 +28,10 @@ def _scenario(name: str, workdir: Path, audio: Path,
     is written into a copy of the scenario; so are extra INVITE headers (an empty -key value
     would leave a blank line, which ends a SIP message's headers) and `values` ([name] ->
     value, e.g. a pause's milliseconds)."""
-    text = (SCENARIOS / name).read_text(encoding="utf-8").replace("[audio]", str(audio))
+    text = (SCENARIOS / name).read_text(encoding="utf-8")
+    if audio.suffix == ".pcap":  # RTP packets sent as they are (see rtp_tone)
+        text = text.replace('rtp_stream="[audio],-1,0"', 'play_pcap_audio="[audio]"')
+    text = text.replace("[audio]", str(audio))
     for key, value in (values or {}).items():
         text = text.replace(f"[{key}]", value)
     lines = "".join(f"      {key}: {value}\n" for key, value in (headers or {}).items())
@@ -50,6 +55,18 @@ def tone(freq: float, folder: Path, seconds: int = 120, level: float = 0.3) -> P
         subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", "-t", "ul", str(target), "synth",
                         str(seconds), "sine", str(freq), "vol", str(level)],
                        check=True, capture_output=True, timeout=30)
+    return target
+
+
+def rtp_tone(freq: float, folder: Path, first_seq: int, seconds: int = 60,
+             level: float = 0.3) -> Path:
+    """A phone's RTP as a pcap (callsim.wire.write_rtp_pcap): the tone of tone(), in packets
+    numbered from first_seq. Given as a phone's audio, SIPp plays it (play_pcap_audio) instead
+    of streaming the raw file, so the phone's sequence numbers are the test's choice."""
+    target = folder / f"tone-{freq:g}-seq{first_seq}-{seconds}s.pcap"
+    if not target.exists():
+        raw = tone(freq, folder, seconds, level)
+        write_rtp_pcap(raw.read_bytes()[:seconds * 8000], target, first_seq)
     return target
 
 

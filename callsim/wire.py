@@ -105,3 +105,29 @@ def read_rtp(pcap: Path) -> list[tuple[float, bytes]]:
             header += 4 + 4 * struct.unpack(">H", rtp[header + 2:header + 4])[0]
         found.append((sec + frac / (1e9 if nano else 1e6), bytes(rtp[header:])))
     return found
+
+
+def write_rtp_pcap(ulaw: bytes, target: Path, first_seq: int, ssrc: int = 0x5EC0AB1E,
+                   first_timestamp: int = 0x12345678, dst_port: int = 6000) -> Path:
+    """A pcap (Ethernet, IPv4, UDP) of PCMU RTP packets carrying `ulaw`, 20 ms apart, numbered
+    from `first_seq` (wrapping after 65535), for SIPp's `play_pcap_audio`, which sends each
+    packet's RTP header as it is (only the UDP ports and addresses are the call's). A real phone
+    starts its sequence numbers at random (RFC 3550, 5.1); SIPp's `rtp_stream` starts near 0,
+    so this is how a test gets a phone whose numbers start high or cross the wrap."""
+    if not 0 <= first_seq <= 0xFFFF:
+        raise ValueError(f"first_seq {first_seq} is not a 16-bit sequence number")
+    frame = 160  # samples (bytes of u-law) in 20 ms
+    out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)]
+    for i in range(len(ulaw) // frame):
+        payload = ulaw[i * frame:(i + 1) * frame]
+        rtp = struct.pack(">BBHII", 0x80, 0, (first_seq + i) & 0xFFFF,
+                          (first_timestamp + i * frame) & 0xFFFFFFFF, ssrc) + payload
+        udp = struct.pack(">HHHH", 40000, dst_port, 8 + len(rtp), 0) + rtp
+        ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), i & 0xFFFF, 0, 64, 17, 0,
+                         bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])) + udp
+        ether = bytes(6) + bytes(6) + b"\x08\x00" + ip
+        at = i * 20_000  # microseconds
+        out.append(struct.pack("<IIII", at // 1_000_000, at % 1_000_000, len(ether), len(ether)))
+        out.append(ether)
+    target.write_bytes(b"".join(out))
+    return target

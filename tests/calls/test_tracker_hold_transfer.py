@@ -156,6 +156,24 @@ def test_blind_transfer_carried_by_the_callers_channel() -> None:
     assert r.talk_seconds == 35.1 and r.hangup_by == "caller"
 
 
+def test_the_queue_reporting_its_agent_side_after_the_transfer_is_no_hangup() -> None:
+    """A possible order (a race, seen as hangup_by "agent" in the telephony test) since the
+    agent's phone is bridged by the Local channel itself
+    ([hotline-agent-connect]): the HotlineTransfer event can come before the queue's
+    AgentComplete ("agent") of 1001's session. Still nobody hung up at the transfer."""
+    events = [*answered(), ev("Hangup", 10.01, AGENT_UID, Cause="16"),
+              ev("UserEvent", 10.02, UserEvent="HotlineTransfer", Target="1002"),
+              ev("AgentComplete", 10.03, MemberName="1001", Reason="agent"),
+              ev("Hangup", 10.04, LOCAL_UID, Cause="16"),
+              ev("Newchannel", 10.1, B_UID, Channel="PJSIP/1002-00000002"),
+              ev("Newstate", 11.0, B_UID, ChannelStateDesc="Up"),
+              ev("HangupRequest", 40.0), ev("Hangup", 40.05, B_UID, Cause="16"),
+              ev("Hangup", 40.1, L, Cause="16")]
+    [r] = feed_all(events)
+    assert r.agents == ["1001", "1002"] and r.hangup_by == "caller"
+    assert r.talk_seconds == 35.1
+
+
 def test_the_transfer_target_hanging_up_is_the_agent() -> None:
     """The caller's channel dialled 1002 itself: when 1002 hangs up, its Dial comes back and
     the dialplan says HotlineTransferEnd ANSWER (there is no queue to say AgentComplete)."""
