@@ -29,12 +29,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from aggregate import summary
 from api_million import WORK, prepared_store
 from million_seed import AGENTS, FIRST_AGENT
-from postgres_cluster import throwaway_cluster
 from results_file import save_section
 
 from callrecords.models import Call
 from callrecords.store import CallFilter, CallStore, _matching, _order
 from settings import load_settings
+from tests.postgres_cluster import throwaway_cluster
 
 PAGE = 50
 

@@ -38,11 +38,11 @@ from aggregate import ratios, summary
 from download_ceiling import sendfile_server
 from million_seed import AGENTS, FIRST_AGENT, RECORDING, seed
 from page_plans import page_plans
-from postgres_cluster import throwaway_cluster
 from results_file import save_section
 
 from callrecords.keyset import decode
 from callrecords.store import CallFilter, CallStore
+from tests.postgres_cluster import throwaway_cluster
 
 PROJECT = Path(__file__).resolve().parents[1]
 WORK = PROJECT / "var" / "bench"

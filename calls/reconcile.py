@@ -138,6 +138,10 @@ def _hangup(r: _Reading, row: Row, uid: str, channel: str) -> list[Event]:
     extra = _extra(row)
     events: list[Event] = []
     source = str(extra.get("hangupsource") or "")
+    if source.startswith("dialplan/"):
+        # Asterisk hung the channel up itself (the transferring phone after a blind transfer,
+        # a Local channel's other half): no party ended the call there.
+        source = ""
     # The first hangup that names its source says who ended the call (an unanswered agent
     # phone's hangup names none).
     if not r.hung_up and (source or uid == r.linkedid):

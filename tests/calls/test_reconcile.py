@@ -139,6 +139,19 @@ def test_the_log_rebuilds_no_call_where_the_bridge_would_keep_none() -> None:
     assert record_from_cel(AGENT_CALL) is not None
 
 
+def test_a_blind_transfer_rebuilt_from_the_log_ends_with_whoever_hung_up_last() -> None:
+    """A real call's CEL rows (tests/calls/cel_blind_transfer.json, the bridge down meanwhile):
+    1001 answers, transfers to 1002 (Asterisk hangs 1001's phone up itself: hangupsource
+    dialplan/builtin), the caller talks to 1002 and hangs up. Before, the first hangup naming
+    any source ended the talk there: hangup_by system, 4 s of talk instead of 14."""
+    rows = json.loads(Path(__file__).with_name("cel_blind_transfer.json").read_text("utf-8"))
+    record = record_from_cel(rows)
+    assert record is not None
+    assert record.agents == ["1001", "1002"] and record.disposition == Disposition.ANSWERED
+    assert record.hangup_by == HangupBy.CALLER
+    assert record.talk_seconds is not None and 13.5 < record.talk_seconds < 14.5
+
+
 def _cel_file(path: Path, calls: dict[str, list[dict[str, Any]]]) -> None:
     """The table as Asterisk's cel_sqlite3_custom creates it from our configuration."""
     con = sqlite3.connect(path)
