@@ -195,3 +195,15 @@ def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SQLAlchemyError, _on_database)
     app.add_exception_handler(StoreError, _on_database)
     app.add_exception_handler(Exception, _on_unexpected)
+
+
+class CursorError(InvalidRequest):
+    """A list's ?cursor= refused (GET /calls, GET /audit; each list subclasses it with its
+    own error_id). Names the parameter the way request.invalid does (details.errors[0].location)."""
+
+    reason = "not a cursor of this list"
+
+    def __init__(self, reason: str | None = None) -> None:
+        reason = reason or self.reason
+        super().__init__(f"query.cursor: {reason}", {"errors": [
+            {"location": "query.cursor", "message": reason, "type": self.error_id}]})

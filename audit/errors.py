@@ -7,24 +7,13 @@
 
 from __future__ import annotations
 
-from api.errors import InvalidRequest
+from api.errors import CursorError
 
 
-class _CursorError(InvalidRequest):
-    """Names the parameter the way request.invalid does (details.errors[0].location)."""
-
-    reason = "not a cursor of this list"
-
-    def __init__(self, reason: str | None = None) -> None:
-        reason = reason or self.reason
-        super().__init__(f"query.cursor: {reason}", {"errors": [
-            {"location": "query.cursor", "message": reason, "type": self.error_id}]})
-
-
-class AuditCursorInvalid(_CursorError):
+class AuditCursorInvalid(CursorError):
     error_id = "audit.cursor_invalid"
 
 
-class AuditCursorWithOffset(_CursorError):
+class AuditCursorWithOffset(CursorError):
     error_id = "audit.cursor_with_offset"
     reason = "a page starts at a cursor or at an offset, not both"

@@ -15,7 +15,7 @@
 
 from __future__ import annotations
 
-from api.errors import ApiError, InvalidRequest, NotFound
+from api.errors import ApiError, CursorError, InvalidRequest, NotFound
 
 
 class CallNotFound(NotFound):
@@ -61,21 +61,10 @@ class RecordingUnreadable(ApiError):
     message = "the recording file of this call cannot be read as audio"
 
 
-class _CursorError(InvalidRequest):
-    """Names the parameter the way request.invalid does (details.errors[0].location)."""
-
-    reason = "not a cursor of this list"
-
-    def __init__(self, reason: str | None = None) -> None:
-        reason = reason or self.reason
-        super().__init__(f"query.cursor: {reason}", {"errors": [
-            {"location": "query.cursor", "message": reason, "type": self.error_id}]})
-
-
-class CursorInvalid(_CursorError):
+class CursorInvalid(CursorError):
     error_id = "calls.cursor_invalid"
 
 
-class CursorWithOffset(_CursorError):
+class CursorWithOffset(CursorError):
     error_id = "calls.cursor_with_offset"
     reason = "a page starts at a cursor or at an offset, not both"
